@@ -1,0 +1,59 @@
+"""Shared test fixtures: one workspace with a member of every role, and an outsider."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from manyhats.accounts.models import ApiToken, User
+from manyhats.workspaces.models import Membership, Workspace
+from manyhats.workspaces.roles import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def workspace(db) -> Workspace:
+    return Workspace.objects.create(name="Acme", slug="acme", time_zone="Europe/Stockholm",
+                                    locale="en", country="SE")
+
+
+@pytest.fixture
+def members(workspace) -> dict[str, User]:
+    """role -> a user holding that role in `workspace` (e-mail `<role>@acme.test`)."""
+    people = {}
+    for role in Role.values:
+        user = User.objects.create_user(f"{role}@acme.test", PASSWORD, name=role.title())
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+        people[role] = user
+    return people
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """A user who is the owner of another workspace and no member of `workspace`."""
+    user = User.objects.create_user("outsider@other.test", PASSWORD, name="Outsider")
+    other = Workspace.objects.create(name="Other Co", slug="other", country="NO")
+    Membership.objects.create(workspace=other, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def other_workspace(outsider) -> Workspace:
+    return Workspace.objects.get(slug="other")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def api_client_for(user: User) -> Client:
+    _token, raw = ApiToken.issue(user, "tests")
+    return Client(headers={"Authorization": f"Bearer {raw}"})

@@ -1,0 +1,3 @@
+from manyhats.cli import main
+
+main()

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from manyhats.api.main import api
+
+urlpatterns = [
+    path("", include("manyhats.web.urls")),
+    path("", include("manyhats.accounts.urls")),
+    path("", include("manyhats.workspaces.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,63 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from manyhats.web.rooms import ROOMS, ROOMS_BY_KEY
+from manyhats.workspaces.access import WorkspaceRequest, memberships_of, workspace_view
+from manyhats.workspaces.roles import Perm
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send people to the workspace they used last, or to the list (or to create one)."""
+    memberships = memberships_of(request.user)
+    last = request.session.get("workspace")
+    for m in memberships:
+        if m.workspace.slug == last:
+            return redirect("workspace_home", slug=m.workspace.slug)
+    if len(memberships) == 1:
+        return redirect("workspace_home", slug=memberships[0].workspace.slug)
+    return redirect("workspace_list")
+
+
+@workspace_view(Perm.VIEW_WORKSPACE)
+def workspace_home(request: WorkspaceRequest) -> HttpResponse:
+    for room in ROOMS:
+        if request.membership.can(room.perm):
+            name = f"room_{room.key}" if room.url_name == "room" else room.url_name
+            return redirect(name, slug=request.workspace.slug)
+    return redirect("workspace_settings", slug=request.workspace.slug)
+
+
+@workspace_view(Perm.VIEW_WORKSPACE)
+def room(request: WorkspaceRequest, room: str) -> HttpResponse:
+    """A room whose app has not landed yet: says what is coming."""
+    spec = ROOMS_BY_KEY[room]
+    if not request.membership.can(spec.perm):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    return render(request, "web/room_placeholder.html", {"room": spec, "active_room": room})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and every migration is applied; 503 otherwise."""
+    checks: dict[str, dict[str, object]] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True}
+    except Exception as exc:
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    if checks["database"]["ok"]:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        checks["migrations"] = {"ok": not pending, "pending": len(pending)}
+    ok = all(c["ok"] for c in checks.values())
+    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)

@@ -1,0 +1,103 @@
+"""The one place that decides who may see and do what in a workspace.
+
+Web views use `workspace_view`; API endpoints call `resolve` and let the API
+layer turn the exceptions into its error shape. A person who is not a member
+gets "not found", never "forbidden", so workspaces cannot be discovered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
+
+from manyhats.workspaces.models import Membership, Workspace
+from manyhats.workspaces.roles import Perm
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponse)
+
+
+class NotMember(Exception):
+    """The workspace does not exist or the person is not a member of it."""
+
+
+class NotAllowed(Exception):
+    """The person is a member but their role lacks the capability."""
+
+    def __init__(self, perm: Perm) -> None:
+        super().__init__(perm)
+        self.perm = perm
+
+
+def resolve(user: Any, perm: Perm, *, slug: str | None = None, pk: int | None = None) -> Membership:
+    """Return the user's membership of the workspace, checked for `perm`.
+
+    Raises NotMember (also for anonymous users and unknown workspaces) or NotAllowed.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotMember
+    lookup: dict[str, Any] = {"user": user}
+    if slug is not None:
+        lookup["workspace__slug"] = slug
+    elif pk is not None:
+        lookup["workspace__pk"] = pk
+    else:
+        raise NotMember
+    membership = Membership.objects.select_related("workspace", "user").filter(**lookup).first()
+    if membership is None:
+        raise NotMember
+    if not membership.can(perm):
+        raise NotAllowed(perm)
+    return membership
+
+
+def memberships_of(user: Any) -> list[Membership]:
+    if user is None or not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(user=user).select_related("workspace"))
+
+
+class WorkspaceRequest(HttpRequest):
+    workspace: Workspace
+    membership: Membership
+
+
+def workspace_view(
+    perm: Perm,
+) -> Callable[[Callable[Concatenate[WorkspaceRequest, P], R]], Callable[..., HttpResponse]]:
+    """Decorate a view that takes a `slug` argument naming its workspace.
+
+    Sets request.workspace and request.membership, activates the workspace's
+    language for people who chose none, and remembers the workspace as the
+    person's current one.
+    """
+
+    def decorator(view: Callable[Concatenate[WorkspaceRequest, P], R]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            try:
+                membership = resolve(request.user, perm, slug=slug)
+            except NotMember:
+                raise Http404 from None
+            except NotAllowed:
+                raise PermissionDenied from None
+            wreq: WorkspaceRequest = request  # type: ignore[assignment]
+            wreq.workspace = membership.workspace
+            wreq.membership = membership
+            if not getattr(request.user, "language", ""):
+                translation.activate(membership.workspace.locale)
+                request.LANGUAGE_CODE = membership.workspace.locale
+            if request.session.get("workspace") != membership.workspace.slug:
+                request.session["workspace"] = membership.workspace.slug
+            return view(wreq, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
