@@ -138,19 +138,19 @@ USE_TZ = True
 
 # Static files and media.
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_path("MANYHATS_STATIC_ROOT", DATA_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_path("MANYHATS_MEDIA_ROOT", DATA_DIR / "media")
+for _dir in (STATIC_ROOT, MEDIA_ROOT):
+    _dir.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("MANYHATS_MANIFEST_STATIC", not DEBUG)
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+    # Hashed, compressed names once `manyhats collectstatic` has run; before that
+    # (tests, a fresh checkout) names fall back to the plain ones, served by finders.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WHITENOISE_MANIFEST_STRICT = False
 # Serve straight from the app folders when nothing was collected (demo, tests).
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -163,17 +163,25 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # E-mail: printed to the console unless an SMTP host is configured.
 DEFAULT_FROM_EMAIL = env_str("MANYHATS_FROM_EMAIL", "manyhats <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_HOST = env_str("MANYHATS_SMTP_HOST")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("MANYHATS_SMTP_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = env_str("MANYHATS_SMTP_USER")
-    EMAIL_HOST_PASSWORD = env_str("MANYHATS_SMTP_PASSWORD")
-    EMAIL_USE_TLS = env_bool("MANYHATS_SMTP_STARTTLS", EMAIL_PORT == 587)
-    EMAIL_USE_SSL = env_bool("MANYHATS_SMTP_SSL", EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = 20
+_smtp_host = env_str("MANYHATS_SMTP_HOST")
+if _smtp_host:
+    _smtp_port = env_int("MANYHATS_SMTP_PORT", 587, minimum=1)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp_host,
+                "port": _smtp_port,
+                "username": env_str("MANYHATS_SMTP_USER") or None,
+                "password": env_str("MANYHATS_SMTP_PASSWORD") or None,
+                "use_tls": env_bool("MANYHATS_SMTP_STARTTLS", _smtp_port == 587),
+                "use_ssl": env_bool("MANYHATS_SMTP_SSL", _smtp_port == 465),
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # Security. Everything below follows from SITE_URL being https.
 SESSION_COOKIE_SECURE = HTTPS

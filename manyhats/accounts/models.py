@@ -156,6 +156,10 @@ class TokenBucket(models.Model):
     takes a token and tokens refill evenly over the window.
     """
 
+    # Room for float rounding: 1.0 minus 1/capacity taken `capacity` times can
+    # land a hair below the last token's cost (e.g. capacity 9) and refuse early.
+    EPSILON: ClassVar[float] = 1e-9
+
     value = models.CharField(max_length=80, unique=True)
     tokens = models.FloatField(default=1.0)
     updated = models.DateTimeField(default=timezone.now)
@@ -175,7 +179,7 @@ class TokenBucket(models.Model):
             elapsed = (now - obj.updated).total_seconds()
             obj.tokens = min(1.0, obj.tokens + max(elapsed, 0) / per_seconds)
             obj.updated = now
-            if obj.tokens < 1.0 / capacity:
+            if obj.tokens + cls.EPSILON < 1.0 / capacity:
                 obj.save(update_fields=["tokens", "updated"])
                 return False
             obj.tokens -= 1.0 / capacity
@@ -189,7 +193,8 @@ class TokenBucket(models.Model):
         if obj is None:
             return True
         elapsed = (timezone.now() - obj.updated).total_seconds()
-        return min(1.0, obj.tokens + max(elapsed, 0) / per_seconds) >= 1.0 / capacity
+        tokens = min(1.0, obj.tokens + max(elapsed, 0) / per_seconds)
+        return tokens + cls.EPSILON >= 1.0 / capacity
 
     @classmethod
     def reset(cls, kind: str, value: str) -> None:

@@ -1,20 +1,43 @@
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 
-from manyhats.web.rooms import ROOMS
+from manyhats.web.rooms import ROOMS, Room, room_from_path
 from manyhats.workspaces.access import memberships_of
 
 
+@dataclass(frozen=True)
+class RoomLink:
+    room: Room
+    href: str
+
+    @property
+    def key(self) -> str:
+        return self.room.key
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """What the page frame needs: the person's workspaces and the rooms they may enter."""
+    """What the page frame needs: the person's workspaces and the rooms they may enter.
+
+    `shell_memberships` is a callable so the query runs only when a template
+    renders the workspace switcher.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     membership = getattr(request, "membership", None)
-    rooms = [r for r in ROOMS if membership is not None and membership.can(r.perm)]
+    links: list[RoomLink] = []
+    if membership is not None:
+        slug = membership.workspace.slug
+        links = [RoomLink(r, r.url(slug)) for r in ROOMS if membership.can(r.perm)]
 
     def memberships() -> list[Any]:
         return memberships_of(user)
 
-    return {"shell_memberships": memberships, "shell_rooms": rooms, "current_membership": membership}
+    return {
+        "shell_memberships": memberships,
+        "shell_rooms": links,
+        "shell_active_room": room_from_path(request.path) if membership is not None else "",
+        "current_membership": membership,
+    }

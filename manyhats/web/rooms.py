@@ -3,10 +3,19 @@
 Each room names the view that serves it and the capability needed to enter.
 A room whose app has not landed yet is served by the placeholder view, which
 says what is coming; its issue replaces `url_name` when it lands.
+
+Highlighting the current room: a view that serves a room passes its key in
+the template context, e.g. ``render(request, "team/list.html",
+{"active_room": "team", ...})``; the keys are the `key` of each entry below
+("calendar", "compose", "inbox", "analytics", "ads", "team", "settings").
+When a view passes none, the frame falls back to the first path segment after
+``/w/<slug>/`` if it names a room (see `room_from_path`), so ``/w/acme/team/``
+highlights Team. The active link carries ``aria-current="page"``.
 """
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +30,15 @@ class Room:
     perm: Perm
     icon: str
     coming: str | Promise = ""
+    # "work" rooms come first in the navigation; "workspace" ones sit apart below them.
+    group: str = "work"
+
+    @property
+    def view_name(self) -> str:
+        return f"room_{self.key}" if self.url_name == "room" else self.url_name
+
+    def url(self, slug: str) -> str:
+        return reverse(self.view_name, args=[slug])
 
 
 ROOMS: list[Room] = [
@@ -38,8 +56,17 @@ ROOMS: list[Room] = [
            "sizes.")),
     Room("ads", _("Ads"), "room", Perm.VIEW_ADS, "megaphone",
          _("Paid and organic in one plan: ad accounts, campaigns, spend and UTM links.")),
-    Room("team", _("Team"), "team", Perm.VIEW_MEMBERS, "people"),
-    Room("settings", _("Settings"), "workspace_settings", Perm.VIEW_WORKSPACE, "gear"),
+    Room("team", _("Team"), "team", Perm.VIEW_MEMBERS, "people", group="workspace"),
+    Room("settings", _("Settings"), "workspace_settings", Perm.VIEW_WORKSPACE, "gear",
+         group="workspace"),
 ]
 
 ROOMS_BY_KEY = {room.key: room for room in ROOMS}
+
+
+def room_from_path(path: str) -> str:
+    """The room key named by a workspace path (``/w/<slug>/<key>/...``), or ""."""
+    parts = path.strip("/").split("/")
+    if len(parts) >= 3 and parts[0] == "w" and parts[2] in ROOMS_BY_KEY:
+        return parts[2]
+    return ""

@@ -9,7 +9,12 @@ urlpatterns = [
     path("w/<slug:slug>/", views.workspace_home, name="workspace_home"),
     # Rooms whose apps have not landed yet; each later issue replaces its line.
     *[
-        path(f"w/<slug:slug>/{room.key}/", views.room, {"room": room.key}, name=f"room_{room.key}")
+        path(
+            f"w/<slug:slug>/{room.key}/",
+            views.placeholder_view(room),
+            {"room": room.key},
+            name=f"room_{room.key}",
+        )
         for room in ROOMS
         if room.url_name == "room"
     ],

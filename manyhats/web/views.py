@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -6,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from manyhats.web.rooms import ROOMS, ROOMS_BY_KEY
+from manyhats.web.rooms import ROOMS, ROOMS_BY_KEY, Room
 from manyhats.workspaces.access import WorkspaceRequest, memberships_of, workspace_view
 from manyhats.workspaces.roles import Perm
 
@@ -26,22 +28,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Perm.VIEW_WORKSPACE)
 def workspace_home(request: WorkspaceRequest) -> HttpResponse:
+    """The first room, in navigation order, that the member may enter."""
     for room in ROOMS:
         if request.membership.can(room.perm):
-            name = f"room_{room.key}" if room.url_name == "room" else room.url_name
-            return redirect(name, slug=request.workspace.slug)
+            return redirect(room.view_name, slug=request.workspace.slug)
     return redirect("workspace_settings", slug=request.workspace.slug)
 
 
-@workspace_view(Perm.VIEW_WORKSPACE)
-def room(request: WorkspaceRequest, room: str) -> HttpResponse:
-    """A room whose app has not landed yet: says what is coming."""
+def _placeholder(request: WorkspaceRequest, room: str) -> HttpResponse:
     spec = ROOMS_BY_KEY[room]
-    if not request.membership.can(spec.perm):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
     return render(request, "web/room_placeholder.html", {"room": spec, "active_room": room})
+
+
+def placeholder_view(room: Room) -> Callable[..., HttpResponse]:
+    """The view for a room whose app has not landed yet, guarded by the room's capability."""
+    return workspace_view(room.perm)(_placeholder)
 
 
 @never_cache
@@ -60,4 +61,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
         checks["migrations"] = {"ok": not pending, "pending": len(pending)}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503
+    )

@@ -98,6 +98,8 @@ def workspace_view(
                 request.session["workspace"] = membership.workspace.slug
             return view(wreq, *args, **kwargs)
 
+        # Read by the permission-matrix test, which walks every workspace route.
+        wrapper.workspace_perm = perm  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -7,6 +7,7 @@ Views and API endpoints never test a role by name; they ask for a capability
 from enum import StrEnum
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -103,3 +104,25 @@ ROLE_RANK: dict[str, int] = {
 
 def role_can(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMS.get(role, frozenset())
+
+
+# What each role may do, in words, for the Team room and the invitation form.
+# Keep in step with ROLE_PERMS above.
+ROLE_DESCRIPTIONS: dict[str, str | Promise] = {
+    Role.OWNER: _(
+        "Everything, including deleting the workspace and making or removing other owners."
+    ),
+    Role.ADMIN: _(
+        "Everything except deleting the workspace or changing owners: settings, members, "
+        "connected accounts and the audit log."
+    ),
+    Role.MANAGER: _(
+        "Plans, writes, approves and publishes posts, answers the inbox, runs ads and the team "
+        "rota. Cannot change settings or members."
+    ),
+    Role.EDITOR: _(
+        "Writes posts (which may need a manager's approval) and answers the inbox; sees analytics."
+    ),
+    Role.ANALYST: _("Reads the calendar, inbox, analytics and ads; changes nothing."),
+    Role.GUEST: _("Sees the workspace and its calendar only."),
+}

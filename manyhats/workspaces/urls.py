@@ -12,7 +12,9 @@ urlpatterns = [
     path("w/<slug:slug>/team/members/<int:pk>/role/", views.change_role, name="team_member_role"),
     path("w/<slug:slug>/team/members/<int:pk>/remove/", views.remove_member,
          name="team_member_remove"),
+    path("w/<slug:slug>/leave/", views.leave, name="workspace_leave"),
     path("w/<slug:slug>/settings/", views.settings_general, name="workspace_settings"),
     path("w/<slug:slug>/settings/audit/", views.audit_log, name="workspace_audit"),
+    path("w/<slug:slug>/settings/audit/export/", views.audit_export, name="workspace_audit_export"),
     path("w/<slug:slug>/settings/delete/", views.delete_workspace, name="workspace_delete"),
 ]

@@ -1,0 +1,1 @@
+"""The facebook connector slice: connector.py, oauth.py, webhooks.py, fixtures/, tests/."""

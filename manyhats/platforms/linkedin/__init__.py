@@ -1,0 +1,1 @@
+"""The linkedin connector slice: connector.py, oauth.py, webhooks.py, fixtures/, tests/."""

@@ -1,0 +1,1 @@
+"""The tiktok connector slice: connector.py, oauth.py, webhooks.py, fixtures/, tests/."""

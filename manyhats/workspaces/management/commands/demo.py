@@ -1,0 +1,83 @@
+"""`manyhats demo`: set up and run everything on the embedded default.
+
+Migrates the SQLite database in the data folder, seeds a demo workspace, and
+runs the web app under gunicorn until interrupted. Later rooms add their
+processes (the publishing worker, the platform sandbox) to `processes()`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from manyhats.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (SQLite, seeded workspaces) and run it until Ctrl-C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--setup-only", action="store_true",
+                            help="Migrate and seed, then exit without starting anything.")
+
+    def processes(self, host: str, port: int) -> dict[str, list[str]]:
+        return {
+            "web": [sys.executable, "-m", "gunicorn", "manyhats.wsgi:application",
+                    "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
+                    "--access-logfile", "-", "--log-level", "warning"],
+        }
+
+    def handle(self, *args: Any, host: str, port: int, setup_only: bool, **options: Any) -> None:
+        self.stdout.write(f"Data folder: {settings.DATA_DIR}")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        seed_demo()
+        if setup_only:
+            self.stdout.write("Demo set up.")
+            return
+        url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
+        env = os.environ | {"MANYHATS_SITE_URL": url.rstrip("/")}
+        children = {name: subprocess.Popen(cmd, env=env) for name, cmd in self.processes(host, port).items()}
+        self.stdout.write(self.style.SUCCESS(
+            f"\nmanyhats is running at {url}\n"
+            f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}\n"
+            "Press Ctrl-C to stop.\n"
+        ))
+        self._supervise(children)
+
+    def _supervise(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
+        stopping = False
+
+        def stop(signum: int, _frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"{name} exited with code {child.returncode}; stopping.")
+                        stopping = True
+                        break
+                time.sleep(0.5)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.terminate()
+            for child in children.values():
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
