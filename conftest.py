@@ -13,14 +13,18 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
+def _test_settings(settings):
+    from django.core.cache import cache
+
+    cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def workspace(db) -> Workspace:
-    return Workspace.objects.create(name="Acme", slug="acme", time_zone="Europe/Stockholm",
-                                    locale="en", country="SE")
+    return Workspace.objects.create(
+        name="Acme", slug="acme", time_zone="Europe/Stockholm", locale="en", country="SE"
+    )
 
 
 @pytest.fixture

@@ -51,7 +51,10 @@ INSTALLED_APPS = [
     "django_countries",
     "manyhats.accounts",
     "manyhats.workspaces",
+    "manyhats.platforms",
     "manyhats.web",
+    "manyhats.sandbox",
+    "manyhats.content",
 ]
 
 MIDDLEWARE = [
@@ -146,11 +149,8 @@ for _dir in (STATIC_ROOT, MEDIA_ROOT):
     _dir.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Hashed, compressed names once `manyhats collectstatic` has run; before that
-    # (tests, a fresh checkout) names fall back to the plain ones, served by finders.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "manyhats.web.storage.StaticStorage"},
 }
-WHITENOISE_MANIFEST_STRICT = False
 # Serve straight from the app folders when nothing was collected (demo, tests).
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -159,6 +159,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MANYHATS_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Media library (content room): upload limits per kind, the largest image
+# accepted (pixels; guards against decompression bombs), and the ffmpeg used
+# (default: the binary shipped by imageio-ffmpeg).
+MANYHATS_MAX_IMAGE_BYTES = env_int("MANYHATS_MAX_IMAGE_BYTES", 30 * 1024 * 1024, minimum=1)
+MANYHATS_MAX_VIDEO_BYTES = env_int("MANYHATS_MAX_VIDEO_BYTES", 1024 * 1024 * 1024, minimum=1)
+MANYHATS_MAX_AUDIO_BYTES = env_int("MANYHATS_MAX_AUDIO_BYTES", 200 * 1024 * 1024, minimum=1)
+MANYHATS_MAX_DOCUMENT_BYTES = env_int("MANYHATS_MAX_DOCUMENT_BYTES", 100 * 1024 * 1024, minimum=1)
+MANYHATS_MAX_SUBTITLE_BYTES = env_int("MANYHATS_MAX_SUBTITLE_BYTES", 2 * 1024 * 1024, minimum=1)
+MANYHATS_MAX_IMAGE_PIXELS = env_int("MANYHATS_MAX_IMAGE_PIXELS", 100_000_000, minimum=1)
+MANYHATS_FFMPEG = env_str("MANYHATS_FFMPEG")
+MANYHATS_VIDEO_PRESET = env_str("MANYHATS_VIDEO_PRESET", "fast")
+MANYHATS_SUBTITLE_FONTS_DIR = env_str("MANYHATS_SUBTITLE_FONTS_DIR")
 
 # E-mail: printed to the console unless an SMTP host is configured.
 DEFAULT_FROM_EMAIL = env_str("MANYHATS_FROM_EMAIL", "manyhats <noreply@localhost>")
@@ -220,5 +233,19 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Cache: shared counters (API throttle, and later rate limits) live in Redis
+# when REDIS_URL is set, which production with several processes should do;
+# otherwise each process keeps its own.
+_redis_url = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # The REST API pages at this size unless the client asks for less.
 API_PAGE_SIZE = 50
+# Requests per person to the REST API ("<count>/<s|m|h|d>"), counted in the cache.
+API_RATE_LIMIT = env_str("MANYHATS_API_RATE_LIMIT", "600/m")

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("manyhats.web.urls")),
     path("", include("manyhats.accounts.urls")),
     path("", include("manyhats.workspaces.urls")),
+    path("", include("manyhats.platforms.urls")),
     path("api/v1/", api.urls),
 ]

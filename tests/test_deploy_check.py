@@ -17,11 +17,19 @@ PRODUCTION_ENV = {
 
 
 def run_check(tmp_path: Path, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MANYHATS_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MANYHATS_") and k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env |= {"MANYHATS_DATA_DIR": str(tmp_path), **extra}
     return subprocess.run(
         [sys.executable, "-m", "manyhats", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -32,14 +40,18 @@ def test_the_documented_production_configuration_passes_the_deploy_check(tmp_pat
 
 
 def test_a_plain_http_site_url_is_reported_by_the_deploy_check(tmp_path):
-    result = run_check(tmp_path, {**PRODUCTION_ENV, "MANYHATS_SITE_URL": "http://social.example.com"})
+    result = run_check(
+        tmp_path, {**PRODUCTION_ENV, "MANYHATS_SITE_URL": "http://social.example.com"}
+    )
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
 
 
 def test_the_embedded_default_starts_without_any_setting_and_creates_its_secret(tmp_path):
     result = run_check(tmp_path, {})
-    assert result.returncode == 0 or "security.W" in result.stderr  # deploy warnings expected on http
+    assert (
+        result.returncode == 0 or "security.W" in result.stderr
+    )  # deploy warnings expected on http
     secret = tmp_path / "secret_key"
     assert secret.exists()
     assert oct(secret.stat().st_mode & 0o777) == "0o600"

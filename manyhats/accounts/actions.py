@@ -32,9 +32,7 @@ def _snapshot(user: User) -> dict[str, str]:
 
 
 @transaction.atomic
-def do_update_account(
-    user: User, *, request: HttpRequest | None = None, **fields: str
-) -> User:
+def do_update_account(user: User, *, request: HttpRequest | None = None, **fields: str) -> User:
     before = _snapshot(user)
     for key, value in fields.items():
         if key not in ACCOUNT_FIELDS:
@@ -43,8 +41,16 @@ def do_update_account(
     user.full_clean(exclude=["password"])
     if _snapshot(user) != before:
         user.save(update_fields=list(ACCOUNT_FIELDS))
-        record("account.updated", actor=user, workspace=None, obj=user,
-               object_repr=user.email, before=before, after=_snapshot(user), request=request)
+        record(
+            "account.updated",
+            actor=user,
+            workspace=None,
+            obj=user,
+            object_repr=user.email,
+            before=before,
+            after=_snapshot(user),
+            request=request,
+        )
     return user
 
 
@@ -60,8 +66,14 @@ def record_password_changed(user: User, *, request: HttpRequest | None, reset: b
     address, because resetting is what the throttle message suggests."""
     if reset:
         TokenBucket.reset(LOGIN_EMAIL, user.email)
-    record("account.password_reset" if reset else "account.password_changed", actor=user,
-           workspace=None, obj=user, object_repr=user.email, request=request)
+    record(
+        "account.password_reset" if reset else "account.password_changed",
+        actor=user,
+        workspace=None,
+        obj=user,
+        object_repr=user.email,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -70,9 +82,18 @@ def do_issue_token(
 ) -> tuple[ApiToken, str]:
     """Create an API token; the raw value is returned once and never stored."""
     token, raw = ApiToken.issue(user, name.strip(), expires_in_days)
-    record("api_token.created", actor=user, workspace=None, obj=token, request=request,
-           after={"name": token.name, "prefix": token.prefix,
-                  "expires_at": token.expires_at.isoformat() if token.expires_at else None})
+    record(
+        "api_token.created",
+        actor=user,
+        workspace=None,
+        obj=token,
+        request=request,
+        after={
+            "name": token.name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
+    )
     return token, raw
 
 
@@ -85,8 +106,14 @@ def do_revoke_token(user: User, token: ApiToken, *, request: HttpRequest | None 
     if token.revoked_at is not None:
         return False
     token.revoke()
-    record("api_token.revoked", actor=user, workspace=None, obj=token, request=request,
-           before={"name": token.name, "prefix": token.prefix})
+    record(
+        "api_token.revoked",
+        actor=user,
+        workspace=None,
+        obj=token,
+        request=request,
+        before={"name": token.name, "prefix": token.prefix},
+    )
     return True
 
 
@@ -100,7 +127,14 @@ def do_sign_up_and_accept(
     and ValidationError when the invitation is no longer pending.
     """
     user = User.objects.create_user(invitation.email, password, name=name.strip())
-    record("account.created", actor=user, workspace=None, obj=user, object_repr=user.email,
-           after={"name": user.name, "via_invitation": invitation.pk}, request=request)
+    record(
+        "account.created",
+        actor=user,
+        workspace=None,
+        obj=user,
+        object_repr=user.email,
+        after={"name": user.name, "via_invitation": invitation.pk},
+        request=request,
+    )
     membership = do_accept_invitation(invitation, user, request=request)
     return user, membership

@@ -39,10 +39,15 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.throttled = False
         username = self.fields["username"]
+        assert isinstance(username, forms.CharField)
         username.label = _("E-mail address")
         username.widget = forms.EmailInput(
-            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none",
-                   "maxlength": 254}
+            attrs={
+                "autofocus": True,
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "maxlength": 254,
+            }
         )
         username.max_length = 254
         self.fields["password"].label = _("Password")
@@ -106,8 +111,14 @@ class ResetRequestForm(PasswordResetForm):
     ) -> None:
         language = getattr(context.get("user"), "language", "") or translation.get_language()
         with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, from_email,
-                              to_email, html_email_template_name)
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )
 
 
 class AccountForm(forms.ModelForm):
@@ -158,15 +169,20 @@ class TokenCreateForm(forms.Form):
 class SignUpForm(forms.Form):
     """A new account for the address an invitation was sent to."""
 
-    name = forms.CharField(label=_("Your name"), max_length=150,
-                           widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}))
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+    )
     password1 = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label=_("Password again"), strip=False,
+        label=_("Password again"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -184,8 +200,10 @@ class SignUpForm(forms.Form):
         cleaned = super().clean() or {}
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", ValidationError(
-                _("The two passwords are not the same."), code="password_mismatch"))
+            self.add_error(
+                "password2",
+                ValidationError(_("The two passwords are not the same."), code="password_mismatch"),
+            )
         elif password1:
             candidate = User(email=self.email, name=cleaned.get("name", ""))
             try:

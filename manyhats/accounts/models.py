@@ -74,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
 
-TOKEN_PREFIX = "mh_"
+TOKEN_PREFIX = "mh_"  # noqa: S105 (a marker, not a secret)
 
 
 def hash_token(raw: str) -> str:
@@ -112,7 +112,9 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, user: User, name: str, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    def issue(
+        cls, user: User, name: str, expires_in_days: int | None = None
+    ) -> tuple[ApiToken, str]:
         """Create a token and return it with its raw value, which is never stored."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
@@ -163,6 +165,9 @@ class TokenBucket(models.Model):
     value = models.CharField(max_length=80, unique=True)
     tokens = models.FloatField(default=1.0)
     updated = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.tokens:.2f})"
 
     @staticmethod
     def _key(kind: str, value: str) -> str:

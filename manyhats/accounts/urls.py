@@ -13,9 +13,15 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", views.revoke_token, name="api_token_revoke"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
-    path("password-reset/done/", views.PasswordResetCompleteView.as_view(),
-         name="password_reset_complete"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

@@ -10,9 +10,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -65,7 +65,7 @@ class LoginView(auth_views.LoginView):
             return ""
         return url
 
-    def form_invalid(self, form: Form) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
         if getattr(form, "throttled", False):
             response.status_code = 429
@@ -75,6 +75,7 @@ class LoginView(auth_views.LoginView):
 # Passwords --------------------------------------------------------------------
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("account")
@@ -82,8 +83,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         record_password_changed(form.user, request=self.request, reset=False)
-        messages.success(self.request, _("Your password was changed. Other devices where you "
-                                         "were logged in have been logged out."))
+        messages.success(
+            self.request,
+            _(
+                "Your password was changed. Other devices where you "
+                "were logged in have been logged out."
+            ),
+        )
         return response
 
 
@@ -111,8 +117,10 @@ class PasswordResetView(auth_views.PasswordResetView):
                 subject_template_name=self.subject_template_name,
                 email_template_name=self.email_template_name,
                 request=self.request,
-                extra_email_context={"site_url": settings.SITE_URL,
-                                     "site_name": settings.SITE_NAME},
+                extra_email_context={
+                    "site_url": settings.SITE_URL,
+                    "site_name": settings.SITE_NAME,
+                },
             )
         return HttpResponseRedirect(self.get_success_url())
 
@@ -140,15 +148,21 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
     if language:
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language,
-            max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN, secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     else:
         response.delete_cookie(
-            settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
 
 
@@ -174,8 +188,12 @@ def account(request: HttpRequest) -> HttpResponse:
     # The form works on its own copy so a refused edit never shows in the page frame.
     form = AccountForm(request.POST or None, instance=User.objects.get(pk=user.pk))
     if request.method == "POST" and form.is_valid():
-        do_update_account(user, request=request, name=form.cleaned_data["name"],
-                          language=form.cleaned_data["language"])
+        do_update_account(
+            user,
+            request=request,
+            name=form.cleaned_data["name"],
+            language=form.cleaned_data["language"],
+        )
         with translation.override(user.language or translation.get_language()):
             messages.success(request, _("Your account was saved."))
         response = redirect("account")
@@ -197,8 +215,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created: tuple[ApiToken, str] | None = None
     form = TokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        created = do_issue_token(user, name=form.cleaned_data["name"],
-                                 expires_in_days=form.expires_in_days, request=request)
+        created = do_issue_token(
+            user,
+            name=form.cleaned_data["name"],
+            expires_in_days=form.expires_in_days,
+            request=request,
+        )
         form = TokenCreateForm()
     context = {
         "form": form,
@@ -215,10 +237,14 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     token = get_object_or_404(ApiToken, pk=pk, user=user)
     if do_revoke_token(user, token, request=request):
-        messages.success(request, _("The token “%(name)s” was revoked; it no longer works.")
-                         % {"name": token.name})
+        messages.success(
+            request,
+            _("The token “%(name)s” was revoked; it no longer works.") % {"name": token.name},
+        )
     else:
-        messages.info(request, _("The token “%(name)s” was already revoked.") % {"name": token.name})
+        messages.info(
+            request, _("The token “%(name)s” was already revoked.") % {"name": token.name}
+        )
     return redirect("api_tokens")
 
 
@@ -231,7 +257,8 @@ def _invitation_gone(request: HttpRequest, invitation: Invitation | None) -> Htt
     member_of = None
     if invitation is not None and request.user.is_authenticated:
         member_of = Membership.objects.filter(
-            workspace=invitation.workspace, user=_user(request)).first()
+            workspace=invitation.workspace, user=_user(request)
+        ).first()
     return render(
         request,
         "accounts/invitation_gone.html",
@@ -256,28 +283,37 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError:
                 invitation.refresh_from_db()
                 return _invitation_gone(request, invitation)
-            messages.success(request, _("Welcome to %(workspace)s.")
-                             % {"workspace": invitation.workspace.name})
+            messages.success(
+                request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace.name}
+            )
             return redirect(workspace_url)
         context["other_account"] = user.email.lower() != invitation.email.lower()
         context["membership"] = Membership.objects.filter(
-            workspace=invitation.workspace, user=user).first()
+            workspace=invitation.workspace, user=user
+        ).first()
         return render(request, "accounts/invitation.html", context)
 
     login_url = reverse("login") + "?" + urlencode({"next": request.path})
     context["login_url"] = login_url
     if User.objects.filter(email__iexact=invitation.email).exists():
         context["existing_account"] = True
-        return render(request, "accounts/invitation.html", context,
-                      status=403 if request.method == "POST" else 200)
+        return render(
+            request,
+            "accounts/invitation.html",
+            context,
+            status=403 if request.method == "POST" else 200,
+        )
 
     form = SignUpForm(invitation.email, request.POST or None)
     context["form"] = form
     if request.method == "POST" and form.is_valid():
         try:
             user, _membership = do_sign_up_and_accept(
-                invitation, name=form.cleaned_data["name"],
-                password=form.cleaned_data["password1"], request=request)
+                invitation,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
         except IntegrityError:
             # Someone created this account between the page and the form.
             context.update(existing_account=True, form=None)
@@ -286,8 +322,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             invitation.refresh_from_db()
             return _invitation_gone(request, invitation)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to %(workspace)s.")
-                         % {"workspace": invitation.workspace.name})
+        messages.success(
+            request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace.name}
+        )
         return redirect(workspace_url)
-    return render(request, "accounts/invitation.html", context,
-                  status=400 if form.errors else 200)
+    return render(request, "accounts/invitation.html", context, status=400 if form.errors else 200)

@@ -42,31 +42,86 @@ class Room:
 
 
 ROOMS: list[Room] = [
-    Room("calendar", _("Calendar"), "room", Perm.VIEW_CALENDAR, "calendar",
-         _("The content calendar: every post and story across your accounts by month, week and day, "
-           "with pillars, campaigns, holidays and drag-and-drop rescheduling.")),
-    Room("compose", _("Compose"), "room", Perm.COMPOSE, "pen",
-         _("Write one idea and shape it for Facebook, Instagram, LinkedIn and TikTok, with each "
-           "platform's limits checked while you type, previews, media and approvals.")),
-    Room("inbox", _("Inbox"), "room", Perm.VIEW_INBOX, "inbox",
-         _("Comments, questions and direct messages from every account in one place, routed to "
-           "whoever is on duty, evenings, weekends and vacations included.")),
-    Room("analytics", _("Analytics"), "room", Perm.VIEW_ANALYTICS, "chart",
-         _("What works where, and why: results per pillar, format and time, with honest sample "
-           "sizes.")),
-    Room("ads", _("Ads"), "room", Perm.VIEW_ADS, "megaphone",
-         _("Paid and organic in one plan: ad accounts, campaigns, spend and UTM links.")),
+    Room(
+        "calendar",
+        _("Calendar"),
+        "room",
+        Perm.VIEW_CALENDAR,
+        "calendar",
+        _(
+            "The content calendar: every post and story across your accounts by month, week and day, "
+            "with pillars, campaigns, holidays and drag-and-drop rescheduling."
+        ),
+    ),
+    Room(
+        "compose",
+        _("Compose"),
+        "room",
+        Perm.COMPOSE,
+        "pen",
+        _(
+            "Write one idea and shape it for Facebook, Instagram, LinkedIn and TikTok, with each "
+            "platform's limits checked while you type, previews, media and approvals."
+        ),
+    ),
+    Room(
+        "inbox",
+        _("Inbox"),
+        "room",
+        Perm.VIEW_INBOX,
+        "inbox",
+        _(
+            "Comments, questions and direct messages from every account in one place, routed to "
+            "whoever is on duty, evenings, weekends and vacations included."
+        ),
+    ),
+    Room(
+        "analytics",
+        _("Analytics"),
+        "room",
+        Perm.VIEW_ANALYTICS,
+        "chart",
+        _(
+            "What works where, and why: results per pillar, format and time, with honest sample "
+            "sizes."
+        ),
+    ),
+    Room(
+        "ads",
+        _("Ads"),
+        "room",
+        Perm.VIEW_ADS,
+        "megaphone",
+        _("Paid and organic in one plan: ad accounts, campaigns, spend and UTM links."),
+    ),
     Room("team", _("Team"), "team", Perm.VIEW_MEMBERS, "people", group="workspace"),
-    Room("settings", _("Settings"), "workspace_settings", Perm.VIEW_WORKSPACE, "gear",
-         group="workspace"),
+    Room(
+        "settings",
+        _("Settings"),
+        "workspace_settings",
+        Perm.VIEW_WORKSPACE,
+        "gear",
+        group="workspace",
+    ),
 ]
 
 ROOMS_BY_KEY = {room.key: room for room in ROOMS}
 
 
+def _workspace_parts(path: str) -> list[str]:
+    parts = path.strip("/").split("/")
+    return parts if len(parts) >= 2 and parts[0] == "w" and parts[1] else []
+
+
+def workspace_slug_from_path(path: str) -> str:
+    """The workspace slug of a workspace path (``/w/<slug>/...``), or ""."""
+    parts = _workspace_parts(path)
+    return parts[1] if parts else ""
+
+
 def room_from_path(path: str) -> str:
     """The room key named by a workspace path (``/w/<slug>/<key>/...``), or ""."""
-    parts = path.strip("/").split("/")
-    if len(parts) >= 3 and parts[0] == "w" and parts[2] in ROOMS_BY_KEY:
+    parts = _workspace_parts(path)
+    if len(parts) >= 3 and parts[2] in ROOMS_BY_KEY:
         return parts[2]
     return ""

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -40,7 +41,7 @@ def _placeholder(request: WorkspaceRequest, room: str) -> HttpResponse:
     return render(request, "web/room_placeholder.html", {"room": spec, "active_room": room})
 
 
-def placeholder_view(room: Room) -> Callable[..., HttpResponse]:
+def placeholder_view(room: Room) -> Callable[..., HttpResponseBase]:
     """The view for a room whose app has not landed yet, guarded by the room's capability."""
     return workspace_view(room.perm)(_placeholder)
 

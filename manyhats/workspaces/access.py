@@ -12,15 +12,16 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import translation
 
 from manyhats.workspaces.models import Membership, Workspace
 from manyhats.workspaces.roles import Perm
 
 P = ParamSpec("P")
-R = TypeVar("R", bound=HttpResponse)
+R = TypeVar("R", bound=HttpResponseBase)
 
 
 class NotMember(Exception):
@@ -68,22 +69,34 @@ class WorkspaceRequest(HttpRequest):
     membership: Membership
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def workspace_view(
-    perm: Perm,
-) -> Callable[[Callable[Concatenate[WorkspaceRequest, P], R]], Callable[..., HttpResponse]]:
+    perm: Perm, *, write: Perm | None = None
+) -> Callable[[Callable[Concatenate[WorkspaceRequest, P], R]], Callable[..., HttpResponseBase]]:
     """Decorate a view that takes a `slug` argument naming its workspace.
+
+    `perm` is needed to read (GET/HEAD/OPTIONS); `write`, when given, is needed
+    instead for every other method, so a page that shows settings to many and
+    saves them for few declares both here rather than checking inside.
 
     Sets request.workspace and request.membership, activates the workspace's
     language for people who chose none, and remembers the workspace as the
     person's current one.
     """
 
-    def decorator(view: Callable[Concatenate[WorkspaceRequest, P], R]) -> Callable[..., HttpResponse]:
+    def decorator(
+        view: Callable[Concatenate[WorkspaceRequest, P], R],
+    ) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, slug: str, *args: P.args, **kwargs: P.kwargs
+        ) -> HttpResponseBase:
+            needed = perm if write is None or request.method in SAFE_METHODS else write
             try:
-                membership = resolve(request.user, perm, slug=slug)
+                membership = resolve(request.user, needed, slug=slug)
             except NotMember:
                 raise Http404 from None
             except NotAllowed:
@@ -100,6 +113,7 @@ def workspace_view(
 
         # Read by the permission-matrix test, which walks every workspace route.
         wrapper.workspace_perm = perm  # type: ignore[attr-defined]
+        wrapper.workspace_write_perm = write or perm  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -41,8 +41,14 @@ def do_create_workspace(
     workspace.full_clean()
     workspace.save()
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
-    record("workspace.created", actor=user, workspace=workspace, obj=workspace,
-           after=workspace.snapshot(), request=request)
+    record(
+        "workspace.created",
+        actor=user,
+        workspace=workspace,
+        obj=workspace,
+        after=workspace.snapshot(),
+        request=request,
+    )
     return workspace
 
 
@@ -61,8 +67,15 @@ def do_update_workspace(
     if workspace.snapshot() == before:
         return workspace
     workspace.save()
-    record("workspace.updated", actor=membership.user, workspace=workspace, obj=workspace,
-           before=before, after=workspace.snapshot(), request=request)
+    record(
+        "workspace.updated",
+        actor=membership.user,
+        workspace=workspace,
+        obj=workspace,
+        before=before,
+        after=workspace.snapshot(),
+        request=request,
+    )
     membership.workspace = workspace
     return workspace
 
@@ -72,8 +85,14 @@ def do_delete_workspace(membership: Membership, *, request: HttpRequest | None =
     _check(membership, Perm.DELETE_WORKSPACE)
     workspace = membership.workspace
     # The audit rows go with the workspace; keep a trace in the owner's own log.
-    record("workspace.deleted", actor=membership.user, workspace=None, obj=workspace,
-           before=workspace.snapshot(), request=request)
+    record(
+        "workspace.deleted",
+        actor=membership.user,
+        workspace=None,
+        obj=workspace,
+        before=workspace.snapshot(),
+        request=request,
+    )
     workspace.delete()
 
 
@@ -83,7 +102,9 @@ def _send_invitation(invitation: Invitation, raw_token: str) -> None:
     with translation.override(invitation.workspace.locale):
         context = {"invitation": invitation, "url": url, "site_name": settings.SITE_NAME}
         subject = _("You are invited to %(workspace)s on %(site)s") % {
-            "workspace": invitation.workspace.name, "site": settings.SITE_NAME}
+            "workspace": invitation.workspace.name,
+            "site": settings.SITE_NAME,
+        }
         body = render_to_string("workspaces/email/invitation.txt", context)
     try:
         send_mail(subject, body, None, [invitation.email])
@@ -107,19 +128,28 @@ def do_invite(
     validate_email(email)
     if role not in membership.assignable_roles():
         raise ValidationError(_("You cannot give the role %(role)s.") % {"role": role}, code="role")
-    if Membership.objects.filter(workspace=membership.workspace, user__email__iexact=email).exists():
+    if Membership.objects.filter(
+        workspace=membership.workspace, user__email__iexact=email
+    ).exists():
         raise ValidationError(_("%(email)s is already a member.") % {"email": email}, code="member")
     with transaction.atomic():
         replaced = list(
-            Invitation.objects.pending().select_for_update()
+            Invitation.objects.pending()
+            .select_for_update()
             .filter(workspace=membership.workspace, email=email)
         )
         Invitation.objects.filter(pk__in=[i.pk for i in replaced]).update(revoked_at=timezone.now())
         invitation, raw = Invitation.create(membership.workspace, email, role, membership.user)
         before = {"email": email, "role": replaced[0].role} if replaced else None
-        record("member.invited", actor=membership.user, workspace=membership.workspace,
-               obj=invitation, before=before, after={"email": email, "role": role},
-               request=request)
+        record(
+            "member.invited",
+            actor=membership.user,
+            workspace=membership.workspace,
+            obj=invitation,
+            before=before,
+            after={"email": email, "role": role},
+            request=request,
+        )
         transaction.on_commit(lambda: _send_invitation(invitation, raw))
     return invitation, raw
 
@@ -135,9 +165,14 @@ def do_revoke_invitation(
         raise ValidationError(_("This invitation is no longer pending."), code="state")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record("member.invitation_revoked", actor=membership.user, workspace=membership.workspace,
-           obj=invitation, before={"email": invitation.email, "role": invitation.role},
-           request=request)
+    record(
+        "member.invitation_revoked",
+        actor=membership.user,
+        workspace=membership.workspace,
+        obj=invitation,
+        before={"email": invitation.email, "role": invitation.role},
+        request=request,
+    )
 
 
 def do_accept_invitation(
@@ -146,10 +181,14 @@ def do_accept_invitation(
     """Make `user` a member. The invitation must be pending; an existing member keeps the higher role."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=invitation.pk)
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("workspace")
+            .get(pk=invitation.pk)
         )
         if invitation.status != "pending":
-            raise ValidationError(_("This invitation has expired or was already used."), code="state")
+            raise ValidationError(
+                _("This invitation has expired or was already used."), code="state"
+            )
         membership, created = Membership.objects.get_or_create(
             workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
         )
@@ -157,29 +196,47 @@ def do_accept_invitation(
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         if created:
-            record("member.joined", actor=user, workspace=invitation.workspace, obj=membership,
-                   object_repr=user.email, after={"role": membership.role}, request=request)
+            record(
+                "member.joined",
+                actor=user,
+                workspace=invitation.workspace,
+                obj=membership,
+                object_repr=user.email,
+                after={"role": membership.role},
+                request=request,
+            )
         elif ROLE_RANK[invitation.role] > ROLE_RANK[membership.role]:
             before = {"role": membership.role}
             membership.role = invitation.role
             membership.save(update_fields=["role"])
-            record("member.role_changed", actor=user, workspace=invitation.workspace,
-                   obj=membership, object_repr=user.email, before=before,
-                   after={"role": membership.role}, request=request)
+            record(
+                "member.role_changed",
+                actor=user,
+                workspace=invitation.workspace,
+                obj=membership,
+                object_repr=user.email,
+                before=before,
+                after={"role": membership.role},
+                request=request,
+            )
     return membership
 
 
 def _owners(workspace_id: int) -> int:
     """Count the owners, locking their rows so two owners cannot both step down at once."""
-    owners = Membership.objects.select_for_update().filter(workspace_id=workspace_id, role=Role.OWNER)
+    owners = Membership.objects.select_for_update().filter(
+        workspace_id=workspace_id, role=Role.OWNER
+    )
     return len(owners.values_list("pk", flat=True))
 
 
 def _locked(target: Membership) -> Membership:
     """The target's current row, locked; a member removed meanwhile is "no such member"."""
     current = (
-        Membership.objects.select_for_update(of=("self",)).select_related("user", "workspace")
-        .filter(pk=target.pk, workspace_id=target.workspace_id).first()
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "workspace")
+        .filter(pk=target.pk, workspace_id=target.workspace_id)
+        .first()
     )
     if current is None:
         raise ValidationError(_("No such member."), code="not_found")
@@ -206,9 +263,16 @@ def do_change_role(
         return target
     target.role = role
     target.save(update_fields=["role"])
-    record("member.role_changed", actor=membership.user, workspace=membership.workspace,
-           obj=target, object_repr=target.user.email, before=before, after={"role": role},
-           request=request)
+    record(
+        "member.role_changed",
+        actor=membership.user,
+        workspace=membership.workspace,
+        obj=target,
+        object_repr=target.user.email,
+        before=before,
+        after={"role": role},
+        request=request,
+    )
     return target
 
 
@@ -227,7 +291,13 @@ def do_remove_member(
             raise ValidationError(_("Only an owner can remove an owner."), code="role")
     if target.role == Role.OWNER and _owners(target.workspace_id) <= 1:
         raise ValidationError(_("A workspace needs at least one owner."), code="last_owner")
-    record("member.left" if leaving else "member.removed", actor=membership.user,
-           workspace=membership.workspace, obj=target, object_repr=target.user.email,
-           before={"role": target.role}, request=request)
+    record(
+        "member.left" if leaving else "member.removed",
+        actor=membership.user,
+        workspace=membership.workspace,
+        obj=target,
+        object_repr=target.user.email,
+        before={"role": target.role},
+        request=request,
+    )
     target.delete()

@@ -39,17 +39,21 @@ def record(
     """Insert one audit row. `action` is dotted: "workspace.updated", "member.role_changed"."""
     is_person = actor is not None and getattr(actor, "is_authenticated", False)
     if via is None:
-        via = "api" if request is not None and request.path.startswith("/api/") else (
-            "web" if request is not None else "system"
+        via = (
+            "api"
+            if request is not None and request.path.startswith("/api/")
+            else ("web" if request is not None else "system")
         )
     return AuditEvent.objects.create(
         workspace=workspace,
         actor=actor if is_person else None,
         actor_label=(actor.email if is_person else "system"),
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
+        object_repr=(
+            object_repr if object_repr is not None else str(obj) if obj is not None else ""
+        )[:200],
         before=before,
         after=after,
         ip=client_ip(request),

@@ -30,11 +30,19 @@ TEAM = [
     DemoPerson("guest@manyhats.test", "Gästredaktör", Role.GUEST),
 ]
 
+
+@dataclass(frozen=True)
+class DemoWorkspace:
+    name: str
+    time_zone: str
+    locale: str
+    country: str
+    requires_approval: bool
+
+
 WORKSPACES = [
-    {"name": "Nordkaffe Rosteri", "time_zone": "Europe/Stockholm", "locale": "sv", "country": "SE",
-     "requires_approval": True},
-    {"name": "Fjällgården Outdoor", "time_zone": "Europe/Oslo", "locale": "en", "country": "NO",
-     "requires_approval": False},
+    DemoWorkspace("Nordkaffe Rosteri", "Europe/Stockholm", "sv", "SE", requires_approval=True),
+    DemoWorkspace("Fjällgården Outdoor", "Europe/Oslo", "en", "NO", requires_approval=False),
 ]
 
 
@@ -45,9 +53,16 @@ def seed_demo() -> User:
     if owner is None:
         owner = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="Demo Owner")
     for spec in WORKSPACES:
-        workspace = Workspace.objects.filter(name=spec["name"]).first()
+        workspace = Workspace.objects.filter(name=spec.name).first()
         if workspace is None:
-            workspace = do_create_workspace(owner, **spec)
+            workspace = do_create_workspace(
+                owner,
+                name=spec.name,
+                time_zone=spec.time_zone,
+                locale=spec.locale,
+                country=spec.country,
+                requires_approval=spec.requires_approval,
+            )
         for person in TEAM:
             user = User.objects.filter(email=person.email).first()
             if user is None:

@@ -31,8 +31,8 @@ def add_action_error(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
         return
     for error in exc.error_list:
-        field = ERROR_FIELDS.get(error.code or "")
-        form.add_error(field if field in form.fields else None, error)
+        target = ERROR_FIELDS.get(error.code or "")
+        form.add_error(target if target in form.fields else None, error)
 
 
 def role_choices(roles: Iterable[str]) -> list[tuple[str, str]]:
@@ -40,7 +40,7 @@ def role_choices(roles: Iterable[str]) -> list[tuple[str, str]]:
     return [(r, str(labels[r])) for r in roles]
 
 
-class WorkspaceForm(forms.ModelForm[Workspace]):
+class WorkspaceForm(forms.ModelForm):
     """Name, time zone, language, country and approval: for creating and for settings."""
 
     time_zone = forms.ChoiceField(
@@ -60,12 +60,6 @@ class WorkspaceForm(forms.ModelForm[Workspace]):
             "requires_approval": _("Posts need approval"),
         }
         help_texts: ClassVar = {"name": _("The brand or client, as your team calls it.")}
-
-    def clean_name(self) -> str:
-        name: str = self.cleaned_data["name"].strip()
-        if not name:
-            raise ValidationError(_("Give the workspace a name."), code="required")
-        return name
 
     def changes(self) -> dict[str, Any]:
         return {f: self.cleaned_data[f] for f in self.Meta.fields}
@@ -106,9 +100,7 @@ class DeleteWorkspaceForm(forms.Form):
     def clean_confirm_name(self) -> str:
         typed: str = self.cleaned_data["confirm_name"].strip()
         if typed != self.workspace.name.strip():
-            raise ValidationError(
-                _("That is not the name of this workspace."), code="mismatch"
-            )
+            raise ValidationError(_("That is not the name of this workspace."), code="mismatch")
         return typed
 
 
@@ -124,8 +116,12 @@ class AuditFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     q = forms.CharField(
-        label=_("Object"), required=False, max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. an e-mail address")}),
+        label=_("Object"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("e.g. an e-mail address")}
+        ),
     )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:

@@ -22,14 +22,19 @@ from manyhats.workspaces.roles import ROLE_RANK, Perm, Role, role_can
 
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
     return [(z, z.replace("_", " ")) for z in [*zones, "UTC"]]
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("%(value)s is not an IANA time zone, such as Europe/Stockholm."),
-                              params={"value": value}, code="invalid_time_zone")
+        raise ValidationError(
+            _("%(value)s is not an IANA time zone, such as Europe/Stockholm."),
+            params={"value": value},
+            code="invalid_time_zone",
+        )
 
 
 class Workspace(models.Model):
@@ -41,13 +46,18 @@ class Workspace(models.Model):
         _("time zone"), max_length=64, default="Europe/Stockholm", validators=[validate_time_zone]
     )
     locale = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en",
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
         help_text=_("The default language for members who have not chosen their own."),
     )
-    country = CountryField(_("country"), default="SE",
-                           help_text=_("Used for public holidays in the calendar."))
+    country = CountryField(
+        _("country"), default="SE", help_text=_("Used for public holidays in the calendar.")
+    )
     requires_approval = models.BooleanField(
-        _("posts need approval"), default=False,
+        _("posts need approval"),
+        default=False,
         help_text=_("Editors submit posts for a manager to approve before they can be scheduled."),
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -154,7 +164,9 @@ class Invitation(models.Model):
         return f"{self.email} to {self.workspace} as {self.role}"
 
     @classmethod
-    def create(cls, workspace: Workspace, email: str, role: str, invited_by: Any) -> tuple[Invitation, str]:
+    def create(
+        cls, workspace: Workspace, email: str, role: str, invited_by: Any
+    ) -> tuple[Invitation, str]:
         raw = secrets.token_urlsafe(32)
         invitation = cls.objects.create(
             workspace=workspace,
@@ -168,7 +180,11 @@ class Invitation(models.Model):
 
     @classmethod
     def from_token(cls, raw: str) -> Invitation | None:
-        return cls.objects.select_related("workspace").filter(token_hash=hash_invitation_token(raw)).first()
+        return (
+            cls.objects.select_related("workspace")
+            .filter(token_hash=hash_invitation_token(raw))
+            .first()
+        )
 
     @property
     def status(self) -> str:
@@ -211,7 +227,9 @@ class AuditEvent(models.Model):
         indexes: ClassVar = [models.Index(fields=["workspace", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        )
 
     @property
     def changes(self) -> list[tuple[str, Any, Any]]:

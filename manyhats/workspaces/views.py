@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +30,7 @@ from manyhats.workspaces.forms import (
     RoleForm,
     WorkspaceForm,
     add_action_error,
+    role_choices,
     role_descriptions,
 )
 from manyhats.workspaces.models import AuditEvent, Invitation, Membership, Workspace
@@ -76,7 +77,9 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
 # Team room ---------------------------------------------------------------------------------
 
 
-def _team_context(request: WorkspaceRequest, invite_form: InviteForm | None = None) -> dict[str, Any]:
+def _team_context(
+    request: WorkspaceRequest, invite_form: InviteForm | None = None
+) -> dict[str, Any]:
     me = request.membership
     can_manage = me.can(Perm.MANAGE_MEMBERS)
     members = sorted(
@@ -84,7 +87,9 @@ def _team_context(request: WorkspaceRequest, invite_form: InviteForm | None = No
         key=lambda m: (-ROLE_RANK[m.role], m.user.display_name.lower()),
     )
     invitations = (
-        Invitation.objects.pending().filter(workspace=request.workspace).select_related("invited_by")
+        Invitation.objects.pending()
+        .filter(workspace=request.workspace)
+        .select_related("invited_by")
     )
     if can_manage and invite_form is None:
         invite_form = InviteForm(roles=me.assignable_roles())
@@ -93,6 +98,7 @@ def _team_context(request: WorkspaceRequest, invite_form: InviteForm | None = No
         "invitations": invitations,
         "can_manage": can_manage,
         "assignable": me.assignable_roles(),
+        "role_options": role_choices(me.assignable_roles()),
         "invite_form": invite_form,
         "roles": role_descriptions(),
         "active_room": "team",
@@ -104,6 +110,7 @@ def _row_context(request: WorkspaceRequest, member: Membership, **extra: Any) ->
         "m": member,
         "can_manage": request.membership.can(Perm.MANAGE_MEMBERS),
         "assignable": request.membership.assignable_roles(),
+        "role_options": role_choices(request.membership.assignable_roles()),
         **extra,
     }
 
@@ -157,7 +164,8 @@ def revoke_invitation(request: WorkspaceRequest, pk: int) -> HttpResponse:
             messages.error(request, _error_text(exc))
         else:
             messages.success(
-                request, _("The invitation for %(email)s was revoked.") % {"email": invitation.email}
+                request,
+                _("The invitation for %(email)s was revoked.") % {"email": invitation.email},
             )
         return redirect("team", slug=request.workspace.slug)
     return _confirm(
@@ -252,14 +260,18 @@ def leave(request: WorkspaceRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
             return redirect("workspace_settings", slug=request.workspace.slug)
-        messages.success(request, _("You left %(workspace)s.") % {"workspace": request.workspace.name})
+        messages.success(
+            request, _("You left %(workspace)s.") % {"workspace": request.workspace.name}
+        )
         if request.session.get("workspace") == request.workspace.slug:
             del request.session["workspace"]
         return redirect("workspace_list")
     return _confirm(
         request,
         title=_("Leave %(workspace)s?") % {"workspace": request.workspace.name},
-        text=_("You lose access at once. Someone who manages members must invite you to come back."),
+        text=_(
+            "You lose access at once. Someone who manages members must invite you to come back."
+        ),
         button=_("Leave workspace"),
         cancel=reverse("workspace_settings", args=[request.workspace.slug]),
         room="settings",
@@ -270,7 +282,13 @@ def _confirm(
     request: WorkspaceRequest, *, title: str, text: str, button: str, cancel: str, room: str
 ) -> HttpResponse:
     """The confirmation step of a destructive action; its form posts back to the same URL."""
-    context = {"title": title, "text": text, "button": button, "cancel": cancel, "active_room": room}
+    context = {
+        "title": title,
+        "text": text,
+        "button": button,
+        "cancel": cancel,
+        "active_room": room,
+    }
     return render(request, "workspaces/confirm.html", context)
 
 
@@ -282,15 +300,13 @@ def _settings_initial(workspace: Workspace) -> dict[str, Any]:
     return {f: snapshot[f] for f in actions.WORKSPACE_FIELDS}
 
 
-@workspace_view(Perm.VIEW_WORKSPACE)
+@workspace_view(Perm.VIEW_WORKSPACE, write=Perm.MANAGE_WORKSPACE)
 @require_http_methods(["GET", "POST"])
 def settings_general(request: WorkspaceRequest) -> HttpResponse:
     me = request.membership
     can_edit = me.can(Perm.MANAGE_WORKSPACE)
     form = WorkspaceForm(initial=_settings_initial(request.workspace)) if can_edit else None
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
         form = WorkspaceForm(request.POST, initial=_settings_initial(request.workspace))
         if form.is_valid():
             before = request.workspace.snapshot()
@@ -336,7 +352,11 @@ def delete_workspace(request: WorkspaceRequest) -> HttpResponse:
     return render(
         request,
         "workspaces/delete.html",
-        {"form": form, "active_room": "settings"},
+        {
+            "form": form,
+            "can_audit": request.membership.can(Perm.VIEW_AUDIT),
+            "active_room": "settings",
+        },
         status=400 if form.errors else 200,
     )
 
@@ -360,7 +380,13 @@ def audit_log(request: WorkspaceRequest) -> HttpResponse:
         {"event": e, "label": action_label(e.action), "changes": describe_changes(e)}
         for e in page.object_list
     ]
-    context = {"form": form, "page": page, "rows": rows, "active_room": "settings"}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "can_audit": True,
+        "active_room": "settings",
+    }
     template = "workspaces/audit.html#results" if _is_htmx(request) else "workspaces/audit.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -385,11 +411,23 @@ def audit_export(request: WorkspaceRequest) -> StreamingHttpResponse:
     _form, events = _filtered_events(request)
     zone = request.workspace.zone
     # Worked out now: the rows are written after the view returns, outside this request's language.
-    labels = {a: action_label(a) for a in events.order_by().values_list("action", flat=True).distinct()}
+    labels = {
+        a: action_label(a) for a in events.order_by().values_list("action", flat=True).distinct()
+    }
     writer = csv.writer(_Echo())
     header = [
-        _("Time"), _("Time zone"), _("Time (UTC)"), _("Who"), _("Action"), _("Action code"), _("Object type"),
-        _("Object"), _("Before"), _("After"), _("IP address"), _("Via"),
+        _("Time"),
+        _("Time zone"),
+        _("Time (UTC)"),
+        _("Who"),
+        _("Action"),
+        _("Action code"),
+        _("Object type"),
+        _("Object"),
+        _("Before"),
+        _("After"),
+        _("IP address"),
+        _("Via"),
     ]
 
     def rows() -> Iterator[str]:

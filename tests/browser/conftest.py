@@ -14,21 +14,26 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the
-# tests make for set-up are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
 
 def chromium_path() -> str | None:
-    return (os.environ.get("MANYHATS_CHROMIUM") or shutil.which("chromium")
-            or shutil.which("chromium-browser"))
+    return (
+        os.environ.get("MANYHATS_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -38,7 +43,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if chromium_path() is None:
         if os.environ.get("MANYHATS_REQUIRE_BROWSER") == "1":
             raise pytest.UsageError("MANYHATS_REQUIRE_BROWSER=1 but no chromium was found")
-        skip = pytest.mark.skip(reason="no chromium on this machine (install your distribution's package)")
+        skip = pytest.mark.skip(
+            reason="no chromium on this machine (install your distribution's package)"
+        )
         for item in items:
             if "tests/browser/" in str(item.path):
                 item.add_marker(skip)
@@ -48,16 +55,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls
+    # the tests make for their set-up (and the test database set-up) stay
+    # synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
 def page(browser, live_server, request) -> Iterator[object]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800},
-                                  locale="en-GB")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="en-GB"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     console_errors: list[str] = []

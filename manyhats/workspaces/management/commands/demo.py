@@ -27,14 +27,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--setup-only", action="store_true",
-                            help="Migrate and seed, then exit without starting anything.")
+        parser.add_argument(
+            "--setup-only",
+            action="store_true",
+            help="Migrate and seed, then exit without starting anything.",
+        )
 
     def processes(self, host: str, port: int) -> dict[str, list[str]]:
         return {
-            "web": [sys.executable, "-m", "gunicorn", "manyhats.wsgi:application",
-                    "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
-                    "--access-logfile", "-", "--log-level", "warning"],
+            "web": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "manyhats.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ],
         }
 
     def handle(self, *args: Any, host: str, port: int, setup_only: bool, **options: Any) -> None:
@@ -47,12 +63,17 @@ class Command(BaseCommand):
             return
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
         env = os.environ | {"MANYHATS_SITE_URL": url.rstrip("/")}
-        children = {name: subprocess.Popen(cmd, env=env) for name, cmd in self.processes(host, port).items()}
-        self.stdout.write(self.style.SUCCESS(
-            f"\nmanyhats is running at {url}\n"
-            f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}\n"
-            "Press Ctrl-C to stop.\n"
-        ))
+        children = {
+            name: subprocess.Popen(cmd, env=env)  # noqa: S603 - our own fixed commands
+            for name, cmd in self.processes(host, port).items()
+        }
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nmanyhats is running at {url}\n"
+                f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}\n"
+                "Press Ctrl-C to stop.\n"
+            )
+        )
         self._supervise(children)
 
     def _supervise(self, children: dict[str, subprocess.Popen[bytes]]) -> None:

@@ -1,0 +1,1 @@
+"""The content room: media library (assets, renditions, subtitles); posts and the calendar later."""

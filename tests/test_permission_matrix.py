@@ -1,0 +1,231 @@
+"""Every workspace route, web and API, for every role and for an outsider.
+
+The routes are not listed by hand: the web routes are walked from the URL
+resolver (each must be guarded by `workspace_view`, whose declared capabilities
+are read back) and the API operations from the OpenAPI schema (each declares
+`x-permission`). A new route is therefore covered the day it lands; one that
+needs an object in its URL must be given a maker in OBJECT_MAKERS, and a
+workspace route without a declared gate fails the test.
+
+Expectations: an outsider gets 404 (the workspace cannot be discovered), a
+visitor who is not logged in is sent to log in (web) or gets 401 (API), a
+member whose role lacks the declared capability gets 403, and a member whose
+role has it is let through: never 403/404, never a server error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import api_client_for, client_for
+from manyhats.accounts.models import User
+from manyhats.api.main import api
+from manyhats.workspaces.models import Invitation, Membership, Workspace
+from manyhats.workspaces.roles import Perm, Role, role_can
+
+WHO = [*Role.values, "outsider"]
+
+
+# --------------------------------------------------------------------------- objects in URLs
+
+
+def _guest_membership(workspace: Workspace, members: dict[str, User]) -> int:
+    user = User.objects.create_user("target@acme.test", "x", name="Target")
+    return Membership.objects.create(workspace=workspace, user=user, role=Role.GUEST).pk
+
+
+def _invitation(workspace: Workspace, members: dict[str, User]) -> int:
+    invitation, _raw = Invitation.create(
+        workspace, "invitee@example.com", Role.GUEST, members["owner"]
+    )
+    return invitation.pk
+
+
+# URL parameter -> maker, per web route name or API path parameter name.
+OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]] = {
+    ("team_invitation_revoke", "pk"): _invitation,
+    ("team_member_role", "pk"): _guest_membership,
+    ("team_member_remove", "pk"): _guest_membership,
+    ("api", "member_id"): _guest_membership,
+    ("api", "invitation_id"): _invitation,
+}
+
+# Valid bodies, so that what is checked is the gate and not input validation.
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/tokens"): {"name": "matrix"},
+    ("POST", "/api/v1/workspaces"): {"name": "Matrix Co", "time_zone": "Europe/Stockholm"},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}"): {"name": "Renamed"},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{member_id}"): {"role": "analyst"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): {
+        "email": "new@example.com",
+        "role": "guest",
+    },
+}
+
+
+# --------------------------------------------------------------------------- web routes
+
+
+@dataclass(frozen=True)
+class WebRoute:
+    name: str
+    route: str
+    read: Perm
+    write: Perm
+    params: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def web_routes() -> list[WebRoute]:
+    routes = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("w/<slug:slug>/"):
+            continue
+        read = getattr(pattern.callback, "workspace_perm", None)
+        assert read is not None, f"{route} ({pattern.name}) is not guarded by workspace_view"
+        params = tuple(k for k in pattern.pattern.converters if k != "slug")
+        routes.append(
+            WebRoute(
+                pattern.name or route, route, read, pattern.callback.workspace_write_perm, params
+            )
+        )
+    return routes
+
+
+def web_url(route: WebRoute, workspace: Workspace, members: dict[str, User]) -> str:
+    url = "/" + route.route.replace("<slug:slug>", workspace.slug)
+    for param in route.params:
+        maker = OBJECT_MAKERS.get((route.name, param))
+        assert maker is not None, f"add a maker for ({route.name!r}, {param!r}) to OBJECT_MAKERS"
+        converter = route.route.split(f":{param}>")[0].rsplit("<", 1)[1]
+        url = url.replace(f"<{converter}:{param}>", str(maker(workspace, members)))
+    return url
+
+
+def check(status: int, who: str, perm: Perm, what: str) -> None:
+    if who == "outsider":
+        assert status == 404, f"{what}: outsider got {status}"
+    elif role_can(who, perm):
+        assert status not in (403, 404) and status < 500, f"{what}: {who} (has {perm}) got {status}"
+    else:
+        assert status == 403, f"{what}: {who} (lacks {perm}) got {status}"
+
+
+def person(who: str, members: dict[str, User], outsider: User) -> User:
+    return outsider if who == "outsider" else members[who]
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("route", web_routes(), ids=str)
+def test_web_route_reads_are_gated_by_the_declared_capability(
+    route, who, workspace, members, outsider
+):
+    url = web_url(route, workspace, members)
+    response = client_for(person(who, members, outsider)).get(url)
+    check(response.status_code, who, route.read, f"GET {url}")
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("route", web_routes(), ids=str)
+def test_web_route_writes_are_gated_by_the_declared_capability(
+    route, who, workspace, members, outsider
+):
+    url = web_url(route, workspace, members)
+    response = client_for(person(who, members, outsider)).post(url, {})
+    check(response.status_code, who, route.write, f"POST {url}")
+    assert Workspace.objects.filter(pk=workspace.pk).exists() or role_can(
+        who, Perm.DELETE_WORKSPACE
+    )
+
+
+@pytest.mark.parametrize("route", web_routes(), ids=str)
+def test_web_routes_send_anonymous_visitors_to_log_in(route, workspace, members):
+    url = web_url(route, workspace, members)
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], (method, url)
+
+
+# --------------------------------------------------------------------------- API operations
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    method: str
+    path: str
+    perm: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def api_operations() -> list[ApiOperation]:
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    operations = []
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            assert "x-permission" in op, f"{method.upper()} {path} declares no x-permission"
+            operations.append(ApiOperation(method.upper(), path, op["x-permission"]))
+    return operations
+
+
+WORKSPACE_OPERATIONS = [op for op in api_operations() if "{workspace_id}" in op.path]
+
+
+def api_url(op: ApiOperation, workspace: Workspace, members: dict[str, User]) -> str:
+    url = op.path.replace("{workspace_id}", str(workspace.pk))
+    while "{" in url:
+        param = url.split("{", 1)[1].split("}", 1)[0]
+        maker = OBJECT_MAKERS.get(("api", param))
+        assert maker is not None, f"add a maker for ('api', {param!r}) to OBJECT_MAKERS"
+        url = url.replace("{" + param + "}", str(maker(workspace, members)))
+    return url
+
+
+def call(client: Client, op: ApiOperation, url: str) -> Any:
+    body = API_BODIES.get((op.method, op.path))
+    if op.method in ("POST", "PATCH", "PUT"):
+        assert body is not None, f"add a valid body for {op} to API_BODIES"
+    return getattr(client, op.method.lower())(
+        url, json.dumps(body) if body is not None else "", content_type="application/json"
+    )
+
+
+def test_every_api_operation_declares_its_permission():
+    assert all(op.perm for op in api_operations())
+    assert WORKSPACE_OPERATIONS, "no workspace-scoped API operations found"
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("op", WORKSPACE_OPERATIONS, ids=str)
+def test_api_operations_are_gated_by_the_declared_capability(op, who, workspace, members, outsider):
+    url = api_url(op, workspace, members)
+    response = call(api_client_for(person(who, members, outsider)), op, url)
+    check(response.status_code, who, Perm(op.perm), str(op))
+    if response.status_code >= 400:
+        assert set(json.loads(response.content)) == {"error"}
+
+
+@pytest.mark.parametrize("op", api_operations(), ids=str)
+def test_api_operations_refuse_requests_without_a_token(op, workspace, members):
+    url = api_url(op, workspace, members) if "{workspace_id}" in op.path else op.path
+    url = url.replace("{token_id}", "1")
+    response = call(Client(), op, url) if op.method != "GET" else Client().get(url)
+    assert response.status_code == 401, (str(op), response.status_code)
