@@ -23,6 +23,9 @@ from manyhats.conf import (
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("MANYHATS_DATA_DIR", default_data_dir())
+if _xdist_worker := env_str("PYTEST_XDIST_WORKER"):
+    # Parallel test processes each get their own folder (media, sandbox state).
+    DATA_DIR = DATA_DIR / _xdist_worker
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_str("MANYHATS_SECRET_KEY") or read_or_create_secret(DATA_DIR / "secret_key")
@@ -170,7 +173,7 @@ MANYHATS_MAX_DOCUMENT_BYTES = env_int("MANYHATS_MAX_DOCUMENT_BYTES", 100 * 1024 
 MANYHATS_MAX_SUBTITLE_BYTES = env_int("MANYHATS_MAX_SUBTITLE_BYTES", 2 * 1024 * 1024, minimum=1)
 MANYHATS_MAX_IMAGE_PIXELS = env_int("MANYHATS_MAX_IMAGE_PIXELS", 100_000_000, minimum=1)
 MANYHATS_FFMPEG = env_str("MANYHATS_FFMPEG")
-MANYHATS_VIDEO_PRESET = env_str("MANYHATS_VIDEO_PRESET", "fast")
+MANYHATS_VIDEO_PRESET = env_str("MANYHATS_VIDEO_PRESET", "veryfast")
 MANYHATS_SUBTITLE_FONTS_DIR = env_str("MANYHATS_SUBTITLE_FONTS_DIR")
 
 # E-mail: printed to the console unless an SMTP host is configured.
@@ -249,3 +252,33 @@ CACHES = {
 API_PAGE_SIZE = 50
 # Requests per person to the REST API ("<count>/<s|m|h|d>"), counted in the cache.
 API_RATE_LIMIT = env_str("MANYHATS_API_RATE_LIMIT", "600/m")
+
+# django-countries' Swedish catalogue leaves these names in English or outdated; naming
+# them here puts them in manyhats' own catalogue, which takes precedence (English unchanged).
+COUNTRIES_OVERRIDE = {
+    "AL": _("Albania"),
+    "AS": _("American Samoa"),
+    "AU": _("Australia"),
+    "BR": _("Brazil"),
+    "BV": _("Bouvet Island"),
+    "CA": _("Canada"),
+    "CC": _("Cocos (Keeling) Islands"),
+    "CU": _("Cuba"),
+    "CV": _("Cabo Verde"),
+    "EG": _("Egypt"),
+    "GE": _("Georgia"),
+    "HK": _("Hong Kong"),
+    "ID": _("Indonesia"),
+    "IN": _("India"),
+    "JO": _("Jordan"),
+    "KH": _("Cambodia"),
+    "LB": _("Lebanon"),
+    "MK": _("North Macedonia"),
+    "NF": _("Norfolk Island"),
+    "PH": _("Philippines"),
+    "PN": _("Pitcairn"),
+    "PS": _("Palestine, State of"),
+    "SS": _("South Sudan"),
+    "SZ": _("Eswatini"),
+    "TD": _("Chad"),
+}

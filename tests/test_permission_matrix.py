@@ -48,11 +48,27 @@ def _invitation(workspace: Workspace, members: dict[str, User]) -> int:
     return invitation.pk
 
 
+def _connected_account(workspace: Workspace, members: dict[str, User]) -> int:
+    from manyhats.platforms.models import ConnectedAccount
+
+    account = ConnectedAccount.objects.create(
+        workspace=workspace, platform="linkedin", external_id="urn:li:organization:1",
+        name="Acme", kind="organization", access_token="t",
+    )  # fmt: skip
+    return account.pk
+
+
 # URL parameter -> maker, per web route name or API path parameter name.
 OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]] = {
     ("team_invitation_revoke", "pk"): _invitation,
     ("team_member_role", "pk"): _guest_membership,
     ("team_member_remove", "pk"): _guest_membership,
+    ("channels_connect", "platform"): lambda w, m: "linkedin",
+    ("channels_choose", "pending"): lambda w, m: "no-such-choice",
+    **{
+        (f"channels_{name}", "pk"): _connected_account
+        for name in ("reconnect", "disconnect", "disable", "enable", "limits")
+    },
     ("api", "member_id"): _guest_membership,
     ("api", "invitation_id"): _invitation,
 }

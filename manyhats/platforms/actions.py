@@ -28,7 +28,13 @@ from manyhats.platforms.base import Connector
 from manyhats.platforms.config import platform_config
 from manyhats.platforms.errors import PlatformError
 from manyhats.platforms.models import AccountStatus, ConnectedAccount, OAuthAttempt
-from manyhats.platforms.registry import PLATFORMS, UnknownPlatform, display_name, get_connector
+from manyhats.platforms.registry import (
+    PLATFORMS,
+    UnknownPlatform,
+    display_name,
+    get_connector,
+    get_connector_class,
+)
 from manyhats.platforms.vocabulary import (
     AccountGrant,
     AccountKind,
@@ -90,17 +96,51 @@ def has_revoke(connector: Connector) -> bool:
     return type(connector).revoke is not Connector.revoke
 
 
+# A connector with a second way in (Instagram: Instagram Login, no Facebook Page needed)
+# declares its scopes as `login_scopes` and tells from an attempt's scopes which way was
+# taken with `login_for_scopes(scopes)`, a value its constructor takes as `login=`.
+
+
+def alternative_login(platform: str) -> bool:
+    """True when `platform` offers a second way to connect (see above)."""
+    return bool(getattr(get_connector_class(platform), "login_scopes", ()))
+
+
+def _connector_for(platform: str, scopes: list[str] | None) -> Connector:
+    cls: Any = get_connector_class(platform)
+    pick = getattr(cls, "login_for_scopes", None)
+    if pick is not None and scopes:
+        connector: Connector = cls(None, None, login=pick(scopes))
+        return connector
+    return get_connector(platform)
+
+
+def _alternative_scopes(connector: Connector, reconnect: ConnectedAccount | None) -> bool:
+    pick = getattr(connector, "login_for_scopes", None)
+    if reconnect is None or pick is None or not reconnect.scopes:
+        return False
+    return bool(pick(list(reconnect.scopes)) != pick(list(connector.default_scopes)))
+
+
 # Connecting ---------------------------------------------------------------------------------
 
 
 def do_start_connect(
-    membership: Membership, platform: str, *, reconnect: ConnectedAccount | None = None
+    membership: Membership,
+    platform: str,
+    *,
+    reconnect: ConnectedAccount | None = None,
+    alternative: bool = False,
 ) -> tuple[OAuthAttempt, str]:
-    """Start the OAuth flow: a fresh attempt (state + PKCE verifier) and the consent page URL."""
+    """Start the OAuth flow: a fresh attempt (state + PKCE verifier) and the consent page URL.
+
+    `alternative` takes the platform's second way in, if it has one; a reconnect
+    takes the way the account was connected.
+    """
     _check(membership)
     if platform not in PLATFORMS:
         raise ValidationError(_("Unknown platform."), code="unknown_platform")
-    if not platform_config(platform).configured:
+    if not _configured(platform):
         raise ValidationError(
             _("%(platform)s is not set up on this installation yet.")
             % {"platform": display_name(platform)},
@@ -113,6 +153,8 @@ def do_start_connect(
     OAuthAttempt.objects.stale().delete()
     with get_connector(platform) as connector:
         scopes = list(connector.default_scopes)
+        if alternative or _alternative_scopes(connector, reconnect):
+            scopes = list(getattr(connector, "login_scopes", ()) or scopes)
         attempt = OAuthAttempt.start(
             membership.workspace, membership.user, platform, redirect_uri(platform), scopes
         )
@@ -124,7 +166,7 @@ def do_start_connect(
 
 def do_exchange_code(attempt: OAuthAttempt, code: str) -> list[AccountGrant]:
     """Trade the callback's code for tokens; every account the person granted."""
-    with get_connector(attempt.platform) as connector:
+    with _connector_for(attempt.platform, attempt.scopes) as connector:
         return connector.exchange_code(code, attempt.code_verifier.reveal(), attempt.redirect_uri)
 
 
@@ -168,8 +210,15 @@ def do_add_accounts(
     return done
 
 
+def _configured(platform: str) -> bool:
+    """True when there are app credentials (real or sandbox) to call `platform` with."""
+    return platform in PLATFORMS and platform_config(platform).configured
+
+
 def refresh_limits_quietly(account: ConnectedAccount) -> None:
     """Read the account's limits now if the platform allows; a failure is only logged."""
+    if not _configured(account.platform):
+        return
     try:
         with get_connector(account.platform, account) as connector:
             account.store_limits(connector.limits(account))
@@ -184,6 +233,12 @@ def do_refresh_limits(membership: Membership, account: ConnectedAccount) -> Acco
     if account.status in (AccountStatus.DISABLED, AccountStatus.DISCONNECTED):
         raise ValidationError(
             _("Enable or reconnect the account before refreshing its limits."), code="inactive"
+        )
+    if not _configured(account.platform):
+        raise ValidationError(
+            _("%(platform)s is not set up on this installation yet.")
+            % {"platform": display_name(account.platform)},
+            code="not_configured",
         )
     try:
         with get_connector(account.platform, account) as connector:
@@ -221,7 +276,7 @@ def _shares_access(account: ConnectedAccount) -> bool:
 
 def revoke_planned(account: ConnectedAccount) -> bool:
     """True when disconnecting `account` would also revoke manyhats' access at the platform."""
-    if not account.access_token or _shares_access(account):
+    if not account.access_token or not _configured(account.platform) or _shares_access(account):
         return False
     try:
         with get_connector(account.platform, account) as connector:
@@ -246,7 +301,7 @@ def do_disconnect(
     if account.status == AccountStatus.DISCONNECTED:
         return Disconnected(account, revoked=False)
     revoked, error = False, None
-    if account.access_token and not _shares_access(account):
+    if account.access_token and _configured(account.platform) and not _shares_access(account):
         try:
             with get_connector(account.platform, account) as connector:
                 if has_revoke(connector):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -170,6 +171,8 @@ META_SUBCODES: dict[int, Rule] = {
     464: R(Reason.AUTH, _("The connected Facebook user is not confirmed (%(code)s). Confirm the user on Facebook, then reconnect."), reconnect=True),
     467: R(Reason.AUTH, _("%(platform)s says the access token is invalid (%(code)s). Reconnect the account."), reconnect=True),
     492: R(Reason.AUTH, _("The %(platform)s session is invalid (%(code)s): the connected user may have lost their role on the Page. Check the Page roles, then reconnect."), reconnect=True),
+    # Messenger / Instagram Send API: outside the reply window (code 10, not a permission).
+    2018278: R(Reason.INVALID, _("%(platform)s refused the message: the reply window has closed (%(code)s). Wait for the person to write again.")),
     33: R(Reason.NOT_FOUND, _("%(platform)s says the object does not exist or manyhats cannot reach it (%(code)s). It may have been deleted on %(platform)s.")),
     # Facebook Page publishing (subcodes seen by Postiz).
     1366046: R(Reason.MEDIA, _("%(platform)s refused the photo (%(code)s). Use a JPG or PNG smaller than 4 MB.")),
@@ -313,11 +316,21 @@ def from_linkedin_error(body: Any, http_status: int, headers: Mapping[str, str],
         or LINKEDIN_STATUS.get(http_status)
         or status_rule(http_status)
     )
+    retry_after = None
+    if rule.reason == Reason.RATE_LIMIT:
+        retry_after = _retry_after(headers)
+        if retry_after is None and http_status == 429:
+            retry_after = _seconds_to_utc_midnight()  # daily quotas reset at 00:00 UTC
     return rule.error(
         platform, message, code=service_code or body.get("code") or http_status,
-        http_status=http_status, request_id=request_id, detail=message,
-        retry_after=_retry_after(headers) if rule.reason == Reason.RATE_LIMIT else None,
+        http_status=http_status, request_id=request_id, detail=message, retry_after=retry_after,
     )  # fmt: skip
+
+
+def _seconds_to_utc_midnight(now: datetime | None = None) -> float:
+    now = now or datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    return max(1.0, (midnight - now).total_seconds())
 
 
 # TikTok (docs platforms/tiktok.md sections 1, 2, 6 and 8).
@@ -352,6 +365,9 @@ TIKTOK_CODES: dict[str, Rule] = {
 TIKTOK_BUSINESS_CODES: dict[int, Rule] = {
     40100: R(Reason.RATE_LIMIT, retry=True),  # unverified
     40105: R(Reason.AUTH, _("%(platform)s says the access token is incorrect or revoked (%(code)s). Reconnect the account."), reconnect=True),
+    40001: R(Reason.PERMISSION, _("%(platform)s denied the API for Business request (%(code)s): %(detail)s. Connect the account's Business API access again.")),  # unverified
+    40002: R(Reason.INVALID),  # parameter error (unverified)
+    50000: TEMPORARY,  # system error (unverified)
 }
 # fmt: on
 # fmt: off

@@ -55,10 +55,19 @@ def event_payload(event: WebhookEvent) -> dict[str, Any]:
 def dedupe_key(event: WebhookEvent) -> str:
     """Same event, same key: a replayed delivery adds nothing; a later edit is a new event."""
     canonical = json.dumps(
-        [event.platform, event.kind.value, event.account_external_id, event.object_id,
-         event.post_external_id, _jsonable(event.raw)],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
-    )  # fmt: skip
+        [
+            event.platform,
+            event.kind.value,
+            event.account_external_id,
+            event.object_id,
+            event.post_external_id,
+            _jsonable(event.raw),
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -100,7 +109,7 @@ class InboundEventQuerySet(models.QuerySet["InboundEvent"]):
         if not keys:
             return set()
         seen = set(self.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-        self.bulk_create(rows, ignore_conflicts=True)
+        InboundEvent.objects.bulk_create(rows, ignore_conflicts=True)
         return keys - seen
 
 

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manyhats.platforms.base import Connector
-from manyhats.platforms.config import PlatformConfig
-from manyhats.platforms.errors import PlatformError, Reason
+from manyhats.platforms.config import PlatformConfig, platform_config
+from manyhats.platforms.errors import PlatformError, Reason, not_supported
 from manyhats.platforms.models import ConnectedAccount
 from manyhats.platforms.vocabulary import (
     AccountGrant,
@@ -37,6 +37,7 @@ from manyhats.platforms.vocabulary import (
     Message,
     PublishFingerprint,
     RemotePost,
+    WebhookEvent,
     to_datetime,
 )
 
@@ -257,6 +258,60 @@ class MetaConnector(Connector):
         after = text(as_dict(paging.get("cursors")), "after")
         items = dicts(body.get("data"))
         return items, (after or cursor) if items else cursor, bool(paging.get("next"))
+
+    def unsupported_format(self, fmt: str) -> PlatformError:
+        return not_supported(self.platform, f"{fmt} posts")
+
+    # Webhooks: one format and one app (or two, with Instagram Login) for both platforms.
+
+    def webhook_secrets(self) -> list[str]:
+        keys = [platform_config(k).client_secret for k in ("facebook", "instagram")]
+        return list(dict.fromkeys(s for s in keys if s))
+
+    def webhook_handshake(self, query: Mapping[str, str]) -> str | None:
+        from manyhats.platforms.facebook import webhooks
+
+        return webhooks.handshake(self.config.verify_token, query)
+
+    def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> bool:
+        from manyhats.platforms.facebook import webhooks
+
+        return webhooks.verify(raw_body, headers, self.webhook_secrets())
+
+    def parse_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> list[WebhookEvent]:
+        from manyhats.platforms.facebook import webhooks
+
+        return webhooks.parse(raw_body)
+
+    # Messaging (Messenger and Instagram share the Send API).
+
+    def send(self, account: ConnectedAccount, path: str, conv: Conversation, body_text: str, *,
+             human_agent: bool, role: str = "graph") -> Message:  # fmt: skip
+        """Send a reply in `conv` if the window allows it (nothing is sent otherwise)."""
+        if not body_text.strip():
+            raise PlatformError(self.platform, "empty message", code="empty_message",
+                                reason=Reason.INVALID)  # fmt: skip
+        window = reply_window(self.platform, conv, human_agent)
+        body = self.call("POST", path, account=account, role=role, json={
+            "recipient": {"id": conv.participant_id}, **window, "message": {"text": body_text},
+        })  # fmt: skip
+        return Message(
+            external_id=need_str(body, "message_id", self.platform, unknown=True),
+            conversation_external_id=conv.external_id, text=body_text,
+            created_at=timezone.now(), sender_id=account.external_id, inbound=False, raw=body,
+        )  # fmt: skip
+
+    def send_private_reply(self, account: ConnectedAccount, path: str, comment_id: str,
+                      body_text: str, *, role: str = "graph") -> Message:  # fmt: skip
+        """A private message to the author of `comment_id` (once per comment)."""
+        body = self.call("POST", path, account=account, role=role, json={
+            "recipient": {"comment_id": comment_id}, "message": {"text": body_text},
+        })  # fmt: skip
+        return Message(
+            external_id=need_str(body, "message_id", self.platform, unknown=True),
+            conversation_external_id=text(body, "recipient_id"), text=body_text,
+            created_at=timezone.now(), sender_id=account.external_id, inbound=False, raw=body,
+        )  # fmt: skip
 
     def first_comment(self, account: ConnectedAccount, object_id: str, message: str,
                       *, edge: str = "comments", role: str = "graph") -> tuple[str, PlatformError | None]:  # fmt: skip

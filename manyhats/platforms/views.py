@@ -43,8 +43,13 @@ from manyhats.platforms.models import (
 )
 from manyhats.platforms.registry import PLATFORMS, UnknownPlatform, display_name, get_connector
 from manyhats.platforms.vocabulary import AccountGrant, AccountLimits, Capability, PostFormat
-from manyhats.workspaces.access import NotAllowed, NotMember, WorkspaceRequest, resolve
-from manyhats.workspaces.access import workspace_view
+from manyhats.workspaces.access import (
+    NotAllowed,
+    NotMember,
+    WorkspaceRequest,
+    resolve,
+    workspace_view,
+)
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
 
@@ -120,7 +125,8 @@ def _with_csp(
 ) -> HttpResponse:
     """Widen the page's CSP just enough: the consent pages a connect form redirects to
     (Chrome applies form-action to redirects) and the platforms' avatar hosts."""
-    policy: dict[str, list[str]] = {k: list(v) for k, v in settings.SECURE_CSP.items()}
+    base: dict[str, Any] = settings.SECURE_CSP
+    policy: dict[str, list[str]] = {k: list(v) for k, v in base.items()}
     extra_forms = sorted({o for o in map(_origin, forms) if o})
     extra_images = sorted({o for o in map(_origin, images) if o})
     policy["form-action"] = [*policy.get("form-action", []), *extra_forms]
@@ -140,6 +146,7 @@ class PlatformOption:
     sandbox: bool
     variables: tuple[str, ...]
     hosts: tuple[str, ...] = ()
+    alternative: bool = False
 
 
 def platform_options() -> list[PlatformOption]:
@@ -154,6 +161,7 @@ def platform_options() -> list[PlatformOption]:
                 sandbox=config.sandbox,
                 variables=SETUP_VARIABLES.get(key, ()),
                 hosts=tuple(config.bases.values()) if config.configured else (),
+                alternative=config.configured and actions.alternative_login(key),
             )
         )
     return options
@@ -261,6 +269,7 @@ def channels(request: WorkspaceRequest) -> HttpResponse:
         "options": options,
         "configured": [o for o in options if o.configured],
         "unconfigured": [o for o in options if not o.configured],
+        "sandboxed": [o.name for o in options if o.sandbox],
     }
     response = render(request, "platforms/channels.html", context)
     hosts = [h for o in options for h in o.hosts]
@@ -337,9 +346,7 @@ def disconnect(request: WorkspaceRequest, pk: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
         return redirect(back)
     names = {"name": account.name, "platform": account.platform_name}
-    messages.success(
-        request, _("%(name)s is disconnected. Its history stays in manyhats.") % names
-    )
+    messages.success(request, _("%(name)s is disconnected. Its history stays in manyhats.") % names)
     if result.revoked:
         messages.info(request, _("manyhats' access was also revoked on %(platform)s.") % names)
     elif result.error is not None:
@@ -357,9 +364,14 @@ def disconnect(request: WorkspaceRequest, pk: int) -> HttpResponse:
 # Connecting ---------------------------------------------------------------------------------
 
 
-def _start(request: WorkspaceRequest, platform: str, reconnect: ConnectedAccount | None) -> HttpResponse:  # fmt: skip
+def _start(
+    request: WorkspaceRequest, platform: str, reconnect: ConnectedAccount | None
+) -> HttpResponse:
+    alternative = request.POST.get("way") == "alternative"
     try:
-        attempt, url = actions.do_start_connect(request.membership, platform, reconnect=reconnect)
+        attempt, url = actions.do_start_connect(
+            request.membership, platform, reconnect=reconnect, alternative=alternative
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect(_channels_url(request.workspace.slug))
@@ -388,7 +400,10 @@ def reconnect(request: WorkspaceRequest, pk: int) -> HttpResponse:
 
 
 def _oauth_problem(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    return render(request, "platforms/oauth_error.html", {"message": message}, status=status)
+    slug = request.session.get("workspace")
+    back_url = _channels_url(slug) if isinstance(slug, str) and slug else ""
+    context = {"message": message, "back_url": back_url}
+    return render(request, "platforms/oauth_error.html", context, status=status)
 
 
 def _refusal(platform: str, params: Any) -> tuple[bool, str]:
@@ -415,11 +430,24 @@ def _connected_message(done: list[actions.Connected], platform: str) -> str:
         if done[0].created:
             return _("%(name)s (%(platform)s) is connected.") % names
         return _("%(name)s (%(platform)s) is reconnected.") % names
-    return ngettext(
-        "%(count)d %(platform)s account is connected.",
-        "%(count)d %(platform)s accounts are connected.",
-        len(done),
-    ) % {"count": len(done), "platform": display_name(platform)}
+    values = {"count": len(done), "platform": display_name(platform)}
+    if not any(d.created for d in done):
+        return (
+            ngettext(
+                "%(count)d %(platform)s account is reconnected.",
+                "%(count)d %(platform)s accounts are reconnected.",
+                len(done),
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(count)d %(platform)s account is connected.",
+            "%(count)d %(platform)s accounts are connected.",
+            len(done),
+        )
+        % values
+    )
 
 
 @login_required
@@ -587,7 +615,5 @@ def choose(request: WorkspaceRequest, pending: str) -> HttpResponse:
         "rows": rows,
         "platform_name": display_name(platform),
     }
-    response = render(
-        request, "platforms/choose.html", context, status=400 if form.errors else 200
-    )
+    response = render(request, "platforms/choose.html", context, status=400 if form.errors else 200)
     return _with_csp(response, images=[g.avatar_url for g in grants])

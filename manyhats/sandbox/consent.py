@@ -59,6 +59,7 @@ def consent_page(
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(label)} (sandbox): authorize {escape(app_name)}</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ font-family: system-ui, sans-serif; background: #f3f4f6; margin: 0; }}
 main {{ max-width: 440px; margin: 6vh auto; background: #fff; border-radius: 12px; padding: 28px;

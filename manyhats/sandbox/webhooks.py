@@ -1,9 +1,10 @@
 """Delivery of signed webhooks from the simulated platforms to the app.
 
 Targets: the app record's `webhook.url` (set when the app subscribes, see `subscribe`), else
-`SandboxConfig.webhook_url` (MANYHATS_SANDBOX_WEBHOOK_URL). Bodies are built by the platform
-routers; this module only signs, posts, retries and records each delivery in the family's
-`webhook_deliveries` table.
+`SandboxConfig.webhook_url` (MANYHATS_SANDBOX_WEBHOOK_URL; a base ending in "/", such as
+http://127.0.0.1:8000/webhooks/, gets the family appended: .../webhooks/meta/). Bodies are
+built by the platform routers; this module only signs, posts, retries and records each
+delivery in the family's `webhook_deliveries` table.
 
 Signatures (keyed with the app secret, over the raw body):
 - meta: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256>` (+ legacy `X-Hub-Signature: sha1=...`)
@@ -80,7 +81,11 @@ class WebhookDeliverer:
         app = self.state.get(fam, "apps", app_id or DEFAULT_APP[fam])
         if app is None:
             return None
-        url = (app.get("webhook") or {}).get("url") or self.state.config.webhook_url
+        url = (app.get("webhook") or {}).get("url")
+        default = self.state.config.webhook_url
+        if not url and default:
+            # A base ending in "/" (the app's /webhooks/) gets the family's endpoint appended.
+            url = f"{default}{fam}/" if default.endswith("/") else default
         return (url, app["secret"]) if url else None
 
     async def subscribe(

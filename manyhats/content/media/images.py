@@ -215,8 +215,10 @@ def render_image(
                 else (math.ceil(need_w), math.ceil(need_h))
             )
             opened.draft(opened.mode, request)
-        im = ImageOps.exif_transpose(opened)
+        # exif_transpose copies the pixels; skip it when there is nothing to turn.
+        im = ImageOps.exif_transpose(opened) if orientation not in (0, 1) else opened
         im = _flatten(_to_srgb(im))
+        im.load()  # before the file closes: when nothing was converted, im is still the lazy original
     scale_w, scale_h = im.width / shown_w, im.height / shown_h
     if width and fit == "crop":
         box = focal_crop_box(im.width, im.height, width, height, *focal)

@@ -146,7 +146,6 @@ def ingest_upload(
 
 def delete_asset(asset: MediaAsset, *, actor: Any, request: Any = None) -> None:
     """Delete an asset with its renditions and subtitles; its files go once the deletion commits."""
-    folder = storage.absolute(asset.folder)
     with transaction.atomic():
         record(
             "media.deleted",
@@ -156,8 +155,7 @@ def delete_asset(asset: MediaAsset, *, actor: Any, request: Any = None) -> None:
             before={"kind": asset.kind, "name": asset.original_name},
             request=request,
         )
-        asset.delete()
-        transaction.on_commit(lambda: storage.remove_tree_quietly(folder))
+        asset.delete()  # the files: see models.remove_files_after_delete
 
 
 def add_subtitle_track(

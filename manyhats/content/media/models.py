@@ -9,7 +9,9 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -222,3 +224,14 @@ class SubtitleTrack(models.Model):
         from manyhats.content.media.subtitles import Cue
 
         return [Cue.from_dict(c) for c in self.cues]
+
+
+@receiver(post_delete, sender=MediaAsset, dispatch_uid="content_media_remove_files")
+def remove_files_after_delete(
+    sender: type[MediaAsset], instance: MediaAsset, **kwargs: Any
+) -> None:
+    """An asset's folder goes when its row is gone for good (also when its workspace is deleted)."""
+    from manyhats.content.media import storage
+
+    folder = storage.absolute(instance.folder)
+    transaction.on_commit(lambda: storage.remove_tree_quietly(folder), using=kwargs.get("using"))

@@ -73,15 +73,24 @@ def remove_tree_quietly(path: Path) -> None:
             break
 
 
-def sweep_incoming(older_than_seconds: int = 24 * 3600) -> int:
-    """Delete temporary upload files left by crashed processes; returns how many."""
+def sweep_leftovers(older_than_seconds: int = 24 * 3600) -> int:
+    """Delete temporary files and work folders left by crashed processes; returns how many."""
     cutoff = time.time() - older_than_seconds
     removed = 0
-    for path in incoming_dir().glob(".tmp-*"):
+    candidates = [
+        *incoming_dir().glob(".tmp-*"),
+        *media_root().glob("*/assets/*/renditions/.tmp-*"),
+        *media_root().glob("*/assets/*/renditions/.work-*"),
+    ]
+    for path in candidates:
         try:
-            if path.stat().st_mtime < cutoff:
+            if path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
                 path.unlink()
-                removed += 1
+            removed += 1
         except FileNotFoundError:
             continue
     return removed

@@ -64,16 +64,18 @@ def frame_filter(
     return ",".join(steps)
 
 
+# veryfast is the default: on two cores it makes a 60 s 1080x1920 reel in about 45 s,
+# "fast" takes 80 s for a file no smaller under the CRF + maxrate used here.
 # x264 presets that keep High-profile tools (ultrafast drops CABAC and 8x8 DCT and so
 # comes out as Constrained Baseline, which is why it is not offered).
 X264_PRESETS = ("superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 
 def x264_preset() -> str:
-    configured = str(getattr(settings, "MANYHATS_VIDEO_PRESET", "") or "fast")
+    configured = str(getattr(settings, "MANYHATS_VIDEO_PRESET", "") or "veryfast")
     if configured == "ultrafast":
         return "superfast"
-    return configured if configured in X264_PRESETS else "fast"
+    return configured if configured in X264_PRESETS else "veryfast"
 
 
 def output_fps(source: ProbeResult) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from manyhats.content.media import MediaError, delete_asset, ingest_upload
 from manyhats.content.media.ingest import size_limit
-from manyhats.content.media.models import MediaAsset
-from manyhats.content.media.storage import sweep_incoming
+from manyhats.content.media.models import USAGE_COUNTERS, MediaAsset, register_usage_counter
+from manyhats.content.media.storage import sweep_leftovers
 from manyhats.content.media.testing import (
     jpeg_bytes,
     make_audio,
@@ -239,6 +240,39 @@ def test_stale_temporary_files_are_swept(media_root):
     incoming = media_root / ".incoming"
     incoming.mkdir(parents=True)
     (incoming / ".tmp-left-by-a-crash").write_bytes(b"x")
+    work = media_root / "1" / "assets" / "abc" / "renditions" / ".work-x"
+    work.mkdir(parents=True)
+    (work / "out.mp4").write_bytes(b"x")
+    fresh = incoming / ".tmp-being-written"
+    fresh.write_bytes(b"x")
 
-    assert sweep_incoming(older_than_seconds=-1) == 1
+    assert sweep_leftovers(older_than_seconds=3600) == 0
+    os.utime(incoming / ".tmp-left-by-a-crash", (0, 0))
+    os.utime(work, (0, 0))
+    assert sweep_leftovers(older_than_seconds=3600) == 2
+    assert stored_files(media_root) == [fresh]
+
+
+def test_deleting_a_workspace_removes_its_media_files(
+    workspace, owner, media_root, django_capture_on_commit_callbacks
+):
+    ingest_upload(workspace, owner, upload("a.png", png_bytes()))
+    with django_capture_on_commit_callbacks(execute=True):
+        workspace.delete()
+
     assert stored_files(media_root) == []
+
+
+def test_other_rooms_can_report_how_often_an_asset_is_used(workspace, owner):
+    asset = ingest_upload(workspace, owner, upload("a.png", png_bytes()))
+
+    def counter(a: MediaAsset) -> int:
+        return 3 if a.pk == asset.pk else 0
+
+    register_usage_counter(counter)
+    register_usage_counter(counter)  # once only
+    try:
+        assert asset.usage_count() == 3
+    finally:
+        USAGE_COUNTERS.remove(counter)
+    assert asset.usage_count() == 0

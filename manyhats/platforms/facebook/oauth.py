@@ -24,7 +24,6 @@ from manyhats.platforms.meta_common import (
     JSON,
     MetaConnector,
     as_dict,
-    dicts,
     need_str,
     opt_int,
     text,
@@ -172,12 +171,3 @@ def grants(conn: MetaConnector, cfg: PlatformConfig, user: UserLogin, *,
                       "page_name": text(page, "name")},
             ))  # fmt: skip
     return out
-
-
-def is_page_token_valid(conn: MetaConnector, cfg: PlatformConfig, token: str) -> bool:
-    info = debug_token(conn, cfg, token)
-    return info.get("is_valid") is True
-
-
-__all__ = ["INSTAGRAM_SCOPES", "PAGE_SCOPES", "UserLogin", "dialog_url", "dicts", "grants",
-           "login"]  # fmt: skip

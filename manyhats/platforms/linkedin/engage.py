@@ -121,8 +121,10 @@ class EngageMixin(LinkedInBase):
             start += len(page)
             paging = data.get("paging") if isinstance(data.get("paging"), dict) else {}
             total = paging.get("total")
-            if not page or len(page) < self.comment_page_size or (
-                isinstance(total, int) and start >= total
+            if (
+                not page
+                or len(page) < self.comment_page_size
+                or (isinstance(total, int) and start >= total)
             ):
                 return Batch(found, cursor=str(newest))
         return Batch(found, cursor=f"{since}:{start}:{newest}", has_more=True)
@@ -144,7 +146,9 @@ class EngageMixin(LinkedInBase):
         body: dict[str, Any] = {"actor": organization, "object": obj, "message": {"text": text}}
         if parent:
             body["parentComment"] = parent
-        response = self.rest(token, "POST", f"socialActions/{encode_urn(target)}/comments", json=body)
+        response = self.rest(
+            token, "POST", f"socialActions/{encode_urn(target)}/comments", json=body
+        )
         if isinstance(response.data, dict) and response.data:
             return self.to_comment(response.data, obj, organization)
         ident = as_str(response.headers.get("x-restli-id"), "the new comment's id")

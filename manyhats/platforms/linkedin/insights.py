@@ -20,8 +20,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-
 from manyhats.platforms.base import InsightSnapshot, Metric
 from manyhats.platforms.errors import PlatformError, Reason
 from manyhats.platforms.linkedin.api import LinkedInBase, as_dict, count, elements, from_ms, ms
@@ -76,7 +74,9 @@ class InsightsMixin(LinkedInBase):
             "q": "organizationalEntity", "organizationalEntity": self.author_of(account),
             param: [external_id],
         })  # fmt: skip
-        found = next((e for e in elements(data, "share statistics") if e.get(field) == external_id), None)
+        found = next(
+            (e for e in elements(data, "share statistics") if e.get(field) == external_id), None
+        )
         stats = None
         if found is not None:
             stats = as_dict(found.get("totalShareStatistics"), "totalShareStatistics")
@@ -90,7 +90,7 @@ class InsightsMixin(LinkedInBase):
         if until < since:
             return []
         token, org = self.token_of(account), self.author_of(account)
-        now = timezone.now()
+        now = self.now()
         start = datetime.combine(since, datetime.min.time(), UTC)
         end = min(datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC), now)
         shares: dict[date, dict[str, Any]] = {}
@@ -99,7 +99,8 @@ class InsightsMixin(LinkedInBase):
             window = {"q": "organizationalEntity", "organizationalEntity": org,
                       "timeIntervals": time_intervals(ms(start), ms(end), "DAY")}  # fmt: skip
             for element in elements(
-                self.rest_get(token, "organizationalEntityShareStatistics", window), "share statistics"
+                self.rest_get(token, "organizationalEntityShareStatistics", window),
+                "share statistics",
             ):
                 if (day := _day_of(element)) is not None:
                     shares[day] = element
@@ -118,7 +119,11 @@ class InsightsMixin(LinkedInBase):
         snapshots = []
         day = since
         while day <= until:
-            snapshots.append(self._day(account.external_id, day, until, now, shares.get(day), gains.get(day), followers))
+            snapshots.append(
+                self._day(
+                    account.external_id, day, until, now, shares.get(day), gains.get(day), followers
+                )
+            )
             day += timedelta(days=1)
         return snapshots
 

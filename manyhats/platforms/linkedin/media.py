@@ -151,7 +151,9 @@ class MediaMixin(LinkedInBase):
             last = as_int(part.get("lastByte"), "lastByte")
             if not 0 <= first <= last < size:
                 raise malformed(f"upload instruction bytes {first}-{last} outside the file")
-            chunk = data[first : last + 1] if data is not None else self._read_range(item, first, last)
+            chunk = (
+                data[first : last + 1] if data is not None else self._read_range(item, first, last)
+            )
             response = self.http.put(
                 url, content=chunk, upload=True,
                 headers=self.upload_headers(token, url, "application/octet-stream"),

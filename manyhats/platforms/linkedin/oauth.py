@@ -177,10 +177,9 @@ class OAuthMixin(LinkedInBase):
                 request_id=err.request_id, detail=err.detail,
             ) from err  # fmt: skip
         fresh = token_set(body)
-        # The refresh token keeps its original expiry: never let it move later.
-        refresh_ends = fresh.refresh_expires_at or ends
-        if ends is not None and refresh_ends is not None:
-            refresh_ends = min(refresh_ends, ends)
+        # The same refresh token keeps its original expiry (known exactly since the exchange).
+        rotated = bool(fresh.refresh_token) and fresh.refresh_token != held
+        refresh_ends = fresh.refresh_expires_at if rotated or ends is None else ends
         return TokenSet(
             access_token=fresh.access_token,
             refresh_token=fresh.refresh_token or held,

@@ -77,19 +77,27 @@ def _media_problems(request: PublishRequest) -> list[StrOrPromise]:
     kinds = [kind_of(m) for m in request.media]
     fmt = request.format
     if fmt == PostFormat.TEXT and request.media:
-        problems.append(_("A LinkedIn text post cannot carry media; choose an image, video or document post."))
+        problems.append(
+            _("A LinkedIn text post cannot carry media; choose an image, video or document post.")
+        )
     elif fmt == PostFormat.LINK and (len(kinds) > 1 or any(k != "image" for k in kinds)):
-        problems.append(_("A LinkedIn link post takes at most one image, used as the link preview."))
+        problems.append(
+            _("A LinkedIn link post takes at most one image, used as the link preview.")
+        )
     elif fmt == PostFormat.IMAGE and kinds != ["image"]:
         problems.append(_("A LinkedIn image post needs exactly one image."))
     elif fmt == PostFormat.MULTI_IMAGE and (
         not MULTI_IMAGE_MIN <= len(kinds) <= MULTI_IMAGE_MAX or any(k != "image" for k in kinds)
     ):
-        problems.append(_("A LinkedIn post with several images takes 2 to 20 images and nothing else."))
+        problems.append(
+            _("A LinkedIn post with several images takes 2 to 20 images and nothing else.")
+        )
     elif fmt == PostFormat.VIDEO and kinds != ["video"]:
         problems.append(_("A LinkedIn video post needs exactly one video."))
     elif fmt == PostFormat.DOCUMENT and kinds != ["document"]:
-        problems.append(_("A LinkedIn document post needs exactly one PDF, PowerPoint or Word file."))
+        problems.append(
+            _("A LinkedIn document post needs exactly one PDF, PowerPoint or Word file.")
+        )
     if problems:
         return problems
     for item in request.media:
@@ -103,7 +111,9 @@ def _item_problems(item: MediaItem) -> list[StrOrPromise]:
         return [_("A media file has neither a file nor a URL to upload from.")]
     if kind == "image":
         if mime not in IMAGE_TYPES:
-            return [_("LinkedIn takes JPG, PNG or GIF images, not %(type)s.") % {"type": mime or "?"}]
+            return [
+                _("LinkedIn takes JPG, PNG or GIF images, not %(type)s.") % {"type": mime or "?"}
+            ]
         if item.width and item.height and item.width * item.height >= IMAGE_MAX_PIXELS:
             return [_("An image is too large for LinkedIn: keep it under 36 million pixels.")]
     elif kind == "video":
@@ -134,7 +144,9 @@ class PublishMixin(MediaMixin, EngageMixin):
 
     def preflight(self, account: ConnectedAccount, request: PublishRequest) -> list[StrOrPromise]:
         problems: list[StrOrPromise] = []
-        if request.format not in FORMATS or FORMAT_CAPABILITY[request.format] not in self.capabilities(account):
+        if request.format not in FORMATS or FORMAT_CAPABILITY[
+            request.format
+        ] not in self.capabilities(account):
             return [_("This LinkedIn page cannot publish this kind of post.")]
         shown = len(to_plain(escape_commentary(request.text)))
         if shown > COMMENTARY_LIMIT:
@@ -142,8 +154,13 @@ class PublishMixin(MediaMixin, EngageMixin):
                             % {"count": shown})  # fmt: skip
         if request.format == PostFormat.TEXT and not request.text.strip():
             problems.append(_("A LinkedIn text post needs some text."))
-        if request.format == PostFormat.LINK and urlsplit(request.link).scheme not in ("http", "https"):
-            problems.append(_("A LinkedIn link post needs a web address starting with http:// or https://."))
+        if request.format == PostFormat.LINK and urlsplit(request.link).scheme not in (
+            "http",
+            "https",
+        ):
+            problems.append(
+                _("A LinkedIn link post needs a web address starting with http:// or https://.")
+            )
         return problems + _media_problems(request)
 
     def publish(self, account: ConnectedAccount, request: PublishRequest) -> PublishOutcome:
@@ -160,7 +177,9 @@ class PublishMixin(MediaMixin, EngageMixin):
                 "first_comment": request.first_comment}  # fmt: skip
         wait = 0.0 if request.format == PostFormat.VIDEO else self.media_wait_seconds
         if not self.wait_for_media(token, media, wait):
-            return PublishOutcome.processing(PublishHandle(data, poll_after=self.poll_after_seconds))
+            return PublishOutcome.processing(
+                PublishHandle(data, poll_after=self.poll_after_seconds)
+            )
         return self.create_post(token, body, request.first_comment)
 
     def poll(self, account: ConnectedAccount, handle: PublishHandle) -> PublishOutcome:
@@ -178,9 +197,13 @@ class PublishMixin(MediaMixin, EngageMixin):
             raise
         if ready:
             first_comment = data.get("first_comment")
-            return self.create_post(token, body, first_comment if isinstance(first_comment, str) else "")
+            return self.create_post(
+                token, body, first_comment if isinstance(first_comment, str) else ""
+            )
         if timezone.now() - handle.started_at > self.processing_timeout:
-            return PublishOutcome.failed(media_error(", ".join(map(str, media)), "processing took too long"))
+            return PublishOutcome.failed(
+                media_error(", ".join(map(str, media)), "processing took too long")
+            )
         return PublishOutcome.processing(
             PublishHandle(data, poll_after=self.poll_after_seconds, started_at=handle.started_at)
         )
@@ -194,7 +217,10 @@ class PublishMixin(MediaMixin, EngageMixin):
         title = str(options.get("title") or "").strip()
         urns = [self.upload(token, author, item) for item in request.media]
         if fmt == PostFormat.LINK:
-            article: dict[str, Any] = {"source": request.link, "title": title or _link_title(request.link)}
+            article: dict[str, Any] = {
+                "source": request.link,
+                "title": title or _link_title(request.link),
+            }
             if str(options.get("description") or "").strip():
                 article["description"] = str(options["description"]).strip()
             if urns:
@@ -217,8 +243,11 @@ class PublishMixin(MediaMixin, EngageMixin):
             "author": author,
             "commentary": escape_commentary(request.text),
             "visibility": "PUBLIC",
-            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
-                             "thirdPartyDistributionChannels": []},  # fmt: skip
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": bool(request.options.get("reshare_disabled", False)),
         }
@@ -256,7 +285,9 @@ class PublishMixin(MediaMixin, EngageMixin):
         comment_id, comment_error = "", None
         if first_comment.strip():
             try:
-                comment_id = self.create_comment(token, str(body["author"]), urn, first_comment).external_id
+                comment_id = self.create_comment(
+                    token, str(body["author"]), urn, first_comment
+                ).external_id
             except PlatformError as err:
                 comment_error = err
         return PublishOutcome.published(
@@ -275,7 +306,7 @@ class PublishMixin(MediaMixin, EngageMixin):
         token, author = self.token_of(account), self.author_of(account)
         not_before = ms(fingerprint.not_before)
         start, best = 0, None
-        for _ in range(self.find_max_pages):
+        for _page in range(self.find_max_pages):
             data = self.rest_get(token, "posts", {
                 "author": author, "q": "author", "count": self.find_page_size, "start": start,
                 "sortBy": "LAST_MODIFIED",
@@ -283,7 +314,11 @@ class PublishMixin(MediaMixin, EngageMixin):
             page = elements(data, "posts by author")
             for post in page:
                 created = post.get("createdAt") or post.get("publishedAt")
-                if isinstance(created, int | float) and created >= not_before and _matches(post, fingerprint):
+                if (
+                    isinstance(created, int | float)
+                    and created >= not_before
+                    and _matches(post, fingerprint)
+                ):
                     if best is None or created < (best.get("createdAt") or 0):
                         best = post
             modified = [p.get("lastModifiedAt") or p.get("createdAt") for p in page]
@@ -321,8 +356,10 @@ def _matches(post: dict[str, Any], fingerprint: PublishFingerprint) -> bool:
     commentary = post.get("commentary")
     if not fingerprint.matches_text(to_plain(commentary) if isinstance(commentary, str) else ""):
         return False
-    content = post.get("content") if isinstance(post.get("content"), dict) else {}
-    article = content.get("article") if isinstance(content.get("article"), dict) else None
+    raw_content = post.get("content")
+    content: dict[str, Any] = raw_content if isinstance(raw_content, dict) else {}
+    raw_article = content.get("article")
+    article = raw_article if isinstance(raw_article, dict) else None
     if fingerprint.link and article is not None and article.get("source") != fingerprint.link:
         return False
     if not fingerprint.text.strip():  # no text to go by: the shape must match too

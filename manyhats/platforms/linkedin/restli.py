@@ -3,7 +3,7 @@
 LinkedIn's `/rest` endpoints speak Rest.li protocol 2.0 (header
 `X-Restli-Protocol-Version: 2.0.0`). In that protocol the characters `( ) , :`
 are syntax inside query values, so every string leaf (notably URNs) is
-percent-encoded, lists are written `List(a,b)` and records `(key:value,...)`:
+percent-encoded (the empty string is `''`), lists are written `List(a,b)` and records `(key:value,...)`:
 
     shares=List(urn%3Ali%3Ashare%3A1,urn%3Ali%3Ashare%3A2)
     timeIntervals=(timeRange:(start:1700000000000,end:1702592000000),timeGranularityType:DAY)
@@ -32,7 +32,8 @@ def encode_value(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return encode_urn(value)
+        return encode_urn(value) if value else "''"  # Rest.li writes the empty string as ''
+
     if isinstance(value, Mapping):
         fields = ",".join(f"{encode_urn(str(k))}:{encode_value(v)}" for k, v in value.items())
         return f"({fields})"

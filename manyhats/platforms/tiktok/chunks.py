@@ -76,4 +76,3 @@ def chunk_plan(video_size: int, preferred: int = DEFAULT_CHUNK) -> ChunkPlan:
             raise ValueError("the video is too big to upload in 1000 chunks of 64 MB")
         count = video_size // chunk
     return ChunkPlan(video_size, chunk, count)
-

@@ -27,8 +27,13 @@ class TikTokBase(Connector):
     def _bearer(self, account: ConnectedAccount) -> dict[str, str]:
         token = account.access_token.reveal() if account.access_token else ""
         if not token:
-            raise PlatformError(self.platform, "the account holds no access token",
-                                code="no_token", reason=Reason.AUTH, reconnect=True)  # fmt: skip
+            raise PlatformError(
+                self.platform,
+                "the account holds no access token",
+                code="no_token",
+                reason=Reason.AUTH,
+                reconnect=True,
+            )
         return {"Authorization": f"Bearer {token}"}
 
     # The open API (open.tiktokapis.com/v2).
@@ -53,11 +58,19 @@ class TikTokBase(Connector):
         if json is not None:
             headers["Content-Type"] = "application/json; charset=UTF-8"
         response = self.http.request(
-            method, self.config.url("open", path), params=params, json=json, headers=headers,
+            method,
+            self.config.url("open", path),
+            params=params,
+            json=json,
+            headers=headers,
             idempotent=idempotent,
-        )  # fmt: skip
-        body = Reader(response.json(), "response", request_id=response.request_id,
-                      outcome_unknown=unknown_if_malformed)  # fmt: skip
+        )
+        body = Reader(
+            response.json(),
+            "response",
+            request_id=response.request_id,
+            outcome_unknown=unknown_if_malformed,
+        )
         return body.obj("data")
 
     # The API for Business (business-api.tiktok.com/open_api/v1.3).
@@ -81,11 +94,16 @@ class TikTokBase(Connector):
         app_id, secret = oauth.business_credentials(self.config)
         response = self.http.post(
             self.config.url("business", oauth.BUSINESS_REFRESH_PATH),
-            json={"client_id": app_id, "client_secret": secret, "grant_type": "refresh_token",
-                  "refresh_token": access.refresh_token},
-        )  # fmt: skip
-        fresh = oauth.parse_business_token(response.json(), previous=access,
-                                           request_id=response.request_id)  # fmt: skip
+            json={
+                "client_id": app_id,
+                "client_secret": secret,
+                "grant_type": "refresh_token",
+                "refresh_token": access.refresh_token,
+            },
+        )
+        fresh = oauth.parse_business_token(
+            response.json(), previous=access, request_id=response.request_id
+        )
         self.store_business(account, fresh)
         return fresh
 
@@ -108,7 +126,8 @@ class TikTokBase(Connector):
         access = self._business_access(account)
         headers = {"Access-Token": access.access_token}
         url = self.config.url("business", f"open_api/v1.3/{path}")
-        response = self.http.request(method, url, params=params, json=json, headers=headers,
-                                     idempotent=idempotent)  # fmt: skip
+        response = self.http.request(
+            method, url, params=params, json=json, headers=headers, idempotent=idempotent
+        )
         body = Reader(response.json(), "response", request_id=response.request_id)
         return access, body.obj("data", required=False)

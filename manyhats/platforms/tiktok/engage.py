@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 from manyhats.platforms.errors import PlatformError, Reason
 from manyhats.platforms.tiktok.client import TikTokBase
 from manyhats.platforms.tiktok.oauth import BusinessAccess
@@ -34,8 +36,12 @@ PAGE_SIZE = 30
 def split_comment_id(external_id: str) -> tuple[str, str]:
     video_id, sep, comment_id = external_id.partition("_")
     if not (sep and video_id and comment_id):
-        raise PlatformError("tiktok", f"not a TikTok comment id: {external_id!r}",
-                            code="bad_comment_id", reason=Reason.INVALID)  # fmt: skip
+        raise PlatformError(
+            "tiktok",
+            f"not a TikTok comment id: {external_id!r}",
+            code="bad_comment_id",
+            reason=Reason.INVALID,
+        )
     return video_id, comment_id
 
 
@@ -66,8 +72,9 @@ class TikTokEngagement(TikTokBase):
             raw=item.raw(),
         )
 
-    def list_comments(self, account: ConnectedAccount, external_post_id: str,
-                      since_cursor: str = "") -> Batch[Comment]:  # fmt: skip
+    def list_comments(
+        self, account: ConnectedAccount, external_post_id: str, since_cursor: str = ""
+    ) -> Batch[Comment]:
         """Comments of one video, oldest first, with their replies (first page of each).
 
         The cursor is TikTok's offset into the oldest-first list: passing it back later
@@ -75,15 +82,27 @@ class TikTokEngagement(TikTokBase):
         read from "")."""
         self._require(Capability.COMMENTS_READ, account)
         if since_cursor and not since_cursor.isdigit():
-            raise PlatformError("tiktok", f"bad comment cursor {since_cursor!r}",
-                                code="bad_cursor", reason=Reason.INVALID)  # fmt: skip
+            raise PlatformError(
+                "tiktok",
+                f"bad comment cursor {since_cursor!r}",
+                code="bad_cursor",
+                reason=Reason.INVALID,
+            )
         offset = int(since_cursor or 0)
         access, data = self._business(
-            account, "GET", "business/comment/list/",
-            params={"business_id": self._business_id(account), "video_id": external_post_id,
-                    "status": "ALL", "sort_field": "create_time", "sort_order": "asc",
-                    "cursor": offset, "max_count": PAGE_SIZE},
-        )  # fmt: skip
+            account,
+            "GET",
+            "business/comment/list/",
+            params={
+                "business_id": self._business_id(account),
+                "video_id": external_post_id,
+                "status": "ALL",
+                "sort_field": "create_time",
+                "sort_order": "asc",
+                "cursor": offset,
+                "max_count": PAGE_SIZE,
+            },
+        )
         items: list[Comment] = []
         tops = data.objects("comments", required=False)
         for item in tops:
@@ -98,15 +117,24 @@ class TikTokEngagement(TikTokBase):
             has_more=data.flag("has_more"),
         )
 
-    def _replies(self, account: ConnectedAccount, access: BusinessAccess,
-                 parent: Comment) -> list[Comment]:  # fmt: skip
+    def _replies(
+        self, account: ConnectedAccount, access: BusinessAccess, parent: Comment
+    ) -> list[Comment]:
         video_id, comment_id = split_comment_id(parent.external_id)
         _access, data = self._business(
-            account, "GET", "business/comment/reply/list/",
-            params={"business_id": access.business_id, "video_id": video_id,
-                    "comment_id": comment_id, "status": "ALL", "sort_field": "create_time",
-                    "sort_order": "asc", "max_count": PAGE_SIZE},
-        )  # fmt: skip
+            account,
+            "GET",
+            "business/comment/reply/list/",
+            params={
+                "business_id": access.business_id,
+                "video_id": video_id,
+                "comment_id": comment_id,
+                "status": "ALL",
+                "sort_field": "create_time",
+                "sort_order": "asc",
+                "max_count": PAGE_SIZE,
+            },
+        )
         replies = []
         for item in data.objects("comments", required=False):
             reply = self._comment(item, video_id, access)
@@ -121,15 +149,23 @@ class TikTokEngagement(TikTokBase):
         text = text.strip()
         if not text or len(text) > REPLY_MAX:
             raise PlatformError(
-                "tiktok", "a TikTok reply has 1 to 150 characters", code="reply_length",
+                "tiktok",
+                "a TikTok reply has 1 to 150 characters",
+                code="reply_length",
                 reason=Reason.INVALID,
-                user_message=f"A TikTok reply has 1 to {REPLY_MAX} characters.",
-            )  # fmt: skip
+                user_message=_("A TikTok reply has 1 to 150 characters."),
+            )
         access, data = self._business(
-            account, "POST", "business/comment/reply/create/",
-            json={"business_id": self._business_id(account), "video_id": video_id,
-                  "comment_id": raw_id, "text": text},
-        )  # fmt: skip
+            account,
+            "POST",
+            "business/comment/reply/create/",
+            json={
+                "business_id": self._business_id(account),
+                "video_id": video_id,
+                "comment_id": raw_id,
+                "text": text,
+            },
+        )
         if not data.has("comment_id"):
             raise data.error("response.data.comment_id is missing")
         reply = self._comment(data, video_id, access)
@@ -141,20 +177,28 @@ class TikTokEngagement(TikTokBase):
         self._require(Capability.COMMENTS_HIDE, account)
         video_id, raw_id = split_comment_id(comment_id)
         self._business(
-            account, "POST", "business/comment/hide/",
-            json={"business_id": self._business_id(account), "video_id": video_id,
-                  "comment_id": raw_id, "action": "HIDE" if hidden else "UNHIDE"},
+            account,
+            "POST",
+            "business/comment/hide/",
+            json={
+                "business_id": self._business_id(account),
+                "video_id": video_id,
+                "comment_id": raw_id,
+                "action": "HIDE" if hidden else "UNHIDE",
+            },
             idempotent=True,
-        )  # fmt: skip
+        )
 
     def delete_comment(self, account: ConnectedAccount, comment_id: str) -> None:
         self._require(Capability.COMMENTS_DELETE, account)
         _video_id, raw_id = split_comment_id(comment_id)
         self._business(
-            account, "POST", "business/comment/delete/",
+            account,
+            "POST",
+            "business/comment/delete/",
             json={"business_id": self._business_id(account), "comment_id": raw_id},
             idempotent=True,
-        )  # fmt: skip
+        )
 
     def _business_id(self, account: ConnectedAccount) -> str:
         access = BusinessAccess.from_meta(account.meta)

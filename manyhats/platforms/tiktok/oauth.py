@@ -33,9 +33,9 @@ from manyhats.platforms.tiktok.read import Reader
 from manyhats.platforms.vocabulary import TokenSet, to_datetime
 
 AUTHORIZE_PATH = "v2/auth/authorize/"
-TOKEN_PATH = "v2/oauth/token/"
+TOKEN_PATH = "v2/oauth/token/"  # noqa: S105 (a path)
 REVOKE_PATH = "v2/oauth/revoke/"
-BUSINESS_TOKEN_PATH = "open_api/v1.3/tt_user/oauth2/token/"
+BUSINESS_TOKEN_PATH = "open_api/v1.3/tt_user/oauth2/token/"  # noqa: S105 (a path)
 BUSINESS_REFRESH_PATH = "open_api/v1.3/tt_user/oauth2/refresh_token/"
 BUSINESS_REVOKE_PATH = "open_api/v1.3/tt_user/oauth2/revoke/"
 
@@ -55,8 +55,15 @@ BUSINESS_SCOPES = ("user.info.basic", "video.list", "comment.list", "comment.lis
 META_KEY = "business_api"
 
 
-def authorize_url(config: PlatformConfig, *, client_key: str, state: str, redirect_uri: str,
-                  scopes: Sequence[str], code_challenge: str = "") -> str:  # fmt: skip
+def authorize_url(
+    config: PlatformConfig,
+    *,
+    client_key: str,
+    state: str,
+    redirect_uri: str,
+    scopes: Sequence[str],
+    code_challenge: str = "",
+) -> str:
     params = {
         "client_key": client_key,
         "response_type": "code",
@@ -143,7 +150,9 @@ class BusinessAccess:
             return None
         try:
             access = crypto.decrypt(str(data["access_token"]))
-            refresh = crypto.decrypt(str(data["refresh_token"])) if data.get("refresh_token") else ""
+            refresh = (
+                crypto.decrypt(str(data["refresh_token"])) if data.get("refresh_token") else ""
+            )
         except (InvalidToken, ValueError):  # a key was retired: treat as not connected
             return None
         return cls(
@@ -156,8 +165,9 @@ class BusinessAccess:
         )
 
 
-def parse_business_token(body: Any, *, previous: BusinessAccess | None = None,
-                         request_id: str | None = None) -> BusinessAccess:  # fmt: skip
+def parse_business_token(
+    body: Any, *, previous: BusinessAccess | None = None, request_id: str | None = None
+) -> BusinessAccess:
     """`data` of tt_user/oauth2/token/ or refresh_token/ (field names vary between versions)."""
     data = Reader(body, "response", request_id=request_id).obj("data")
     now = timezone.now()
@@ -186,6 +196,8 @@ def parse_business_token(body: Any, *, previous: BusinessAccess | None = None,
 
 def business_missing() -> PlatformError:
     return PlatformError(
-        "tiktok", "the account has no API for Business access", code="no_business_access",
+        "tiktok",
+        "the account has no API for Business access",
+        code="no_business_access",
         reason=Reason.NOT_SUPPORTED,
-    )  # fmt: skip
+    )

@@ -41,8 +41,15 @@ PHOTO_MAX = 35
 VIDEO_MIMES = frozenset({"video/mp4", "video/quicktime", "video/webm"})
 PHOTO_MIMES = frozenset({"image/jpeg", "image/jpg", "image/webp"})
 PHOTO_FORMATS = (PostFormat.PHOTO_POST, PostFormat.MULTI_IMAGE)
-BOOL_OPTIONS = ("disable_comment", "disable_duet", "disable_stitch", "brand_content_toggle",
-                "brand_organic_toggle", "is_aigc", "auto_add_music")  # fmt: skip
+BOOL_OPTIONS = (
+    "disable_comment",
+    "disable_duet",
+    "disable_stitch",
+    "brand_content_toggle",
+    "brand_organic_toggle",
+    "is_aigc",
+    "auto_add_music",
+)
 
 Kind = Literal["video", "photo"]
 Mode = Literal["direct", "inbox"]
@@ -115,17 +122,25 @@ def problems(request: PublishRequest, scopes: Sequence[str] = ()) -> list[Proble
     plan = plan_for(request)
     if scopes and plan.scope not in scopes:
         found.append(
-            _("Reconnect the TikTok account and allow %(scope)s: it is needed for this kind of post.")
+            _(
+                "Reconnect the TikTok account and allow %(scope)s: it is needed for this kind of post."
+            )
             % {"scope": plan.scope}
-        )  # fmt: skip
+        )
     if plan.mode == "direct":
         level = opts.get("privacy_level")
         if not level:
-            found.append(_("Choose who can see this TikTok post: TikTok requires an explicit privacy level."))  # fmt: skip
+            found.append(
+                _("Choose who can see this TikTok post: TikTok requires an explicit privacy level.")
+            )
         elif level not in PRIVACY_LEVELS:
             found.append(_("%(level)s is not a TikTok privacy level.") % {"level": level})
         elif level == "SELF_ONLY" and opts.get("brand_content_toggle") is True:
-            found.append(_('Branded content cannot be private on TikTok. Choose another privacy level than "Only me".'))  # fmt: skip
+            found.append(
+                _(
+                    'Branded content cannot be private on TikTok. Choose another privacy level than "Only me".'
+                )
+            )
     found += _video_problems(request, plan) if plan.kind == "video" else _photo_problems(request)
     return found
 
@@ -163,8 +178,9 @@ def _photo_problems(request: PublishRequest) -> list[Problem]:
     opts = request.options or {}
     count = len(request.media)
     if not 1 <= count <= PHOTO_MAX:
-        found.append(_("A TikTok photo post has 1 to 35 images (this one has %(count)s).")
-                     % {"count": count})  # fmt: skip
+        found.append(
+            _("A TikTok photo post has 1 to 35 images (this one has %(count)s).") % {"count": count}
+        )
     if any(item.kind != "image" for item in request.media):
         found.append(_("A TikTok photo post contains images only."))
     elif any(item.mime and item.mime.lower() not in PHOTO_MIMES for item in request.media):
@@ -192,16 +208,20 @@ def limit_problems(request: PublishRequest, limits: AccountLimits) -> list[Probl
     if plan.mode == "direct" and plan.privacy_level and limits.privacy_levels:
         if plan.privacy_level not in limits.privacy_levels:
             found.append(
-                _("TikTok does not offer the privacy level %(level)s for this account. Choose one of: %(options)s.")
+                _(
+                    "TikTok does not offer the privacy level %(level)s for this account. Choose one of: %(options)s."
+                )
                 % {"level": plan.privacy_level, "options": ", ".join(limits.privacy_levels)}
-            )  # fmt: skip
+            )
     if plan.kind == "video" and limits.max_video_seconds and request.media:
         duration = request.media[0].duration
         if duration is not None and duration > limits.max_video_seconds:
             found.append(
-                _("The video is %(seconds)d seconds long; this TikTok account can post videos of up to %(max)d seconds.")
+                _(
+                    "The video is %(seconds)d seconds long; this TikTok account can post videos of up to %(max)d seconds."
+                )
                 % {"seconds": round(duration), "max": limits.max_video_seconds}
-            )  # fmt: skip
+            )
     return found
 
 

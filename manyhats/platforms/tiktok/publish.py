@@ -44,8 +44,9 @@ CANNOT_POST = (Reason.QUOTA, Reason.POLICY)
 
 
 def invalid(problem: str | Promise, code: str = "invalid_request") -> PlatformError:
-    return PlatformError("tiktok", str(problem), code=code, reason=Reason.INVALID,
-                         user_message=str(problem))  # fmt: skip
+    return PlatformError(
+        "tiktok", str(problem), code=code, reason=Reason.INVALID, user_message=str(problem)
+    )
 
 
 class TikTokPublishing(TikTokBase):
@@ -81,10 +82,14 @@ class TikTokPublishing(TikTokBase):
                 raise
             previous = account.account_limits
             limits = AccountLimits(
-                can_post=False, reason=err.user_message, privacy_levels=previous.privacy_levels,
-                max_video_seconds=previous.max_video_seconds, disabled=previous.disabled,
-                display_name=previous.display_name, raw={"error": err.to_dict()},
-            )  # fmt: skip
+                can_post=False,
+                reason=err.user_message,
+                privacy_levels=previous.privacy_levels,
+                max_video_seconds=previous.max_video_seconds,
+                disabled=previous.disabled,
+                display_name=previous.display_name,
+                raw={"error": err.to_dict()},
+            )
         if account.pk:
             account.store_limits(limits)
         return limits
@@ -137,23 +142,31 @@ class TikTokPublishing(TikTokBase):
         data = self._open(account, "POST", plan.init_path, json=body, unknown_if_malformed=True)
         publish_id = data.text("publish_id")
         if chunk_plan is not None:
-            self._upload(data.text("upload_url"), plan.media[0].path, plan.media[0].mime, chunk_plan)
+            self._upload(
+                data.text("upload_url"), plan.media[0].path, plan.media[0].mime, chunk_plan
+            )
         handle = PublishHandle(
-            {"publish_id": publish_id, "kind": plan.kind, "mode": plan.mode,
-             "privacy_level": plan.privacy_level},
+            {
+                "publish_id": publish_id,
+                "kind": plan.kind,
+                "mode": plan.mode,
+                "privacy_level": plan.privacy_level,
+            },
             poll_after=5.0,
-        )  # fmt: skip
+        )
         return PublishOutcome.processing(handle, raw={"publish_id": publish_id})
 
-    def _check_limits(self, request: PublishRequest, plan: posting.Plan,
-                      limits: AccountLimits) -> None:  # fmt: skip
+    def _check_limits(
+        self, request: PublishRequest, plan: posting.Plan, limits: AccountLimits
+    ) -> None:
         """Refuse before init what TikTok would refuse after it."""
         if limits.privacy_levels and plan.privacy_level not in limits.privacy_levels:
             raise TIKTOK_CODES["privacy_level_option_mismatch"].error(
-                "tiktok", f"privacy_level {plan.privacy_level} is not among the creator's options",
+                "tiktok",
+                f"privacy_level {plan.privacy_level} is not among the creator's options",
                 code="privacy_level_option_mismatch",
                 detail=", ".join(limits.privacy_levels),
-            )  # fmt: skip
+            )
         problems = posting.limit_problems(request, limits)
         if problems:
             raise TIKTOK_FAIL_REASONS["duration_check_failed"].error(
@@ -170,8 +183,9 @@ class TikTokPublishing(TikTokBase):
                 final = index == plan.total_chunk_count - 1
                 headers = {"Content-Type": ctype, "Content-Range": plan.content_range(index)}
                 try:
-                    response = self.http.put(upload_url, content=chunk, headers=headers,
-                                             upload=True)  # fmt: skip
+                    response = self.http.put(
+                        upload_url, content=chunk, headers=headers, upload=True
+                    )
                 except PlatformError as err:
                     # The final chunk may have arrived: TikTok would then publish the video.
                     if final and err.reason in (Reason.NETWORK, Reason.TEMPORARY):
@@ -180,18 +194,23 @@ class TikTokPublishing(TikTokBase):
                 expected = (200, 201) if final else (206,)
                 if response.status_code not in expected:
                     raise PlatformError(
-                        "tiktok", f"chunk {index + 1} of {plan.total_chunk_count} answered "
-                        f"HTTP {response.status_code}", code="upload_incomplete",
-                        http_status=response.status_code, reason=Reason.TEMPORARY,
-                        retryable=True, outcome_unknown=final,
-                    )  # fmt: skip
+                        "tiktok",
+                        f"chunk {index + 1} of {plan.total_chunk_count} answered "
+                        f"HTTP {response.status_code}",
+                        code="upload_incomplete",
+                        http_status=response.status_code,
+                        reason=Reason.TEMPORARY,
+                        retryable=True,
+                        outcome_unknown=final,
+                    )
 
     def poll(self, account: ConnectedAccount, handle: PublishHandle) -> PublishOutcome:
         publish_id = str(handle.data.get("publish_id") or "")
         if not publish_id:
             raise invalid("the publish handle has no publish_id", code="bad_handle")
-        data = self._open(account, "POST", STATUS_PATH, json={"publish_id": publish_id},
-                          idempotent=True)  # fmt: skip
+        data = self._open(
+            account, "POST", STATUS_PATH, json={"publish_id": publish_id}, idempotent=True
+        )
         status = data.text("status")
         raw = data.raw()
         if status == "FAILED":
@@ -199,17 +218,20 @@ class TikTokPublishing(TikTokBase):
             return PublishOutcome.failed(tiktok_publish_failure(reason), raw=raw)
         if status == "SEND_TO_USER_INBOX":
             # Delivered to the creator's inbox: they finish (and publish) in the TikTok app.
-            return PublishOutcome.published("", raw={**raw, "publish_id": publish_id,
-                                                     "sent_to_inbox": True})  # fmt: skip
+            return PublishOutcome.published(
+                "", raw={**raw, "publish_id": publish_id, "sent_to_inbox": True}
+            )
         if status == "PUBLISH_COMPLETE":
-            return self._complete(account, handle, data.texts("publicaly_available_post_id",
-                                                              required=False), raw)  # fmt: skip
+            return self._complete(
+                account, handle, data.texts("publicaly_available_post_id", required=False), raw
+            )
         if status not in PROCESSING:
             raise data.error(f"unknown publish status {status!r}")
         return PublishOutcome.processing(self._again(handle, poll_after=10.0), raw=raw)
 
-    def _complete(self, account: ConnectedAccount, handle: PublishHandle, ids: list[str],
-                  raw: dict[str, Any]) -> PublishOutcome:  # fmt: skip
+    def _complete(
+        self, account: ConnectedAccount, handle: PublishHandle, ids: list[str], raw: dict[str, Any]
+    ) -> PublishOutcome:
         kind = str(handle.data.get("kind") or "video")
         if ids:
             post_id = ids[0]
@@ -222,7 +244,8 @@ class TikTokPublishing(TikTokBase):
         if private or now - seen >= self.post_id_wait:
             # No public id yet (moderation) or ever (SELF_ONLY): published, without permalink.
             return PublishOutcome.published(
-                "", raw={**raw, "publish_id": handle.data.get("publish_id"), "post_id_pending": True}
+                "",
+                raw={**raw, "publish_id": handle.data.get("publish_id"), "post_id_pending": True},
             )
         again = self._again(handle, poll_after=60.0, complete_at=seen.isoformat())
         return PublishOutcome.processing(again, raw=raw)
@@ -232,8 +255,9 @@ class TikTokPublishing(TikTokBase):
         data = {**handle.data, **changes, "polls": int(handle.data.get("polls", 0)) + 1}
         return PublishHandle(data, poll_after=poll_after, started_at=handle.started_at)
 
-    def find_published(self, account: ConnectedAccount,
-                       fingerprint: PublishFingerprint) -> RemotePost | None:  # fmt: skip
+    def find_published(
+        self, account: ConnectedAccount, fingerprint: PublishFingerprint
+    ) -> RemotePost | None:
         """The post in video/list (newest first) created since `not_before` whose text matches.
 
         TikTok lists public videos only, after moderation: a miss soon after the attempt
@@ -245,8 +269,14 @@ class TikTokPublishing(TikTokBase):
             body: dict[str, Any] = {"max_count": 20}
             if cursor is not None:
                 body["cursor"] = cursor
-            data = self._open(account, "POST", VIDEO_LIST_PATH, params={"fields": fields},
-                              json=body, idempotent=True)  # fmt: skip
+            data = self._open(
+                account,
+                "POST",
+                VIDEO_LIST_PATH,
+                params={"fields": fields},
+                json=body,
+                idempotent=True,
+            )
             older = False
             for video in data.objects("videos", required=False):
                 created = to_datetime(video.maybe_number("create_time"))
@@ -259,18 +289,25 @@ class TikTokPublishing(TikTokBase):
                 if fingerprint.matches_text(text):
                     post_id = video.text("id")
                     return RemotePost(
-                        post_id, url=video.text("share_url", required=False)
+                        post_id,
+                        url=video.text("share_url", required=False)
                         or posting.permalink(account.username, post_id),
-                        text=text, published_at=created, raw=video.raw(),
-                    )  # fmt: skip
+                        text=text,
+                        published_at=created,
+                        raw=video.raw(),
+                    )
             cursor = data.maybe_number("cursor")
             if older or not data.flag("has_more") or cursor is None:
                 break
         if timezone.now() - fingerprint.not_before < self.reconcile_window:
             raise PlatformError(
-                "tiktok", "the post is not listed (yet): it may still be processing or in moderation",
-                code="not_listed_yet", reason=Reason.TEMPORARY, retryable=True, retry_after=300,
-            )  # fmt: skip
+                "tiktok",
+                "the post is not listed (yet): it may still be processing or in moderation",
+                code="not_listed_yet",
+                reason=Reason.TEMPORARY,
+                retryable=True,
+                retry_after=300,
+            )
         return None
 
     @staticmethod

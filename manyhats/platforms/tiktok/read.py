@@ -11,20 +11,32 @@ from manyhats.platforms.errors import PlatformError, Reason
 PLATFORM = "tiktok"
 
 
-def malformed(what: str, *, request_id: str | None = None,
-              outcome_unknown: bool = False) -> PlatformError:  # fmt: skip
+def malformed(
+    what: str, *, request_id: str | None = None, outcome_unknown: bool = False
+) -> PlatformError:
     """TikTok answered with something other than the documented shape."""
     return PlatformError(
-        PLATFORM, f"unexpected response: {what}", code="bad_response", reason=Reason.TEMPORARY,
-        retryable=True, outcome_unknown=outcome_unknown, request_id=request_id,
-    )  # fmt: skip
+        PLATFORM,
+        f"unexpected response: {what}",
+        code="bad_response",
+        reason=Reason.TEMPORARY,
+        retryable=True,
+        outcome_unknown=outcome_unknown,
+        request_id=request_id,
+    )
 
 
 class Reader:
     """Reads one JSON object; `where` names it in error messages."""
 
-    def __init__(self, value: Any, where: str, *, request_id: str | None = None,
-                 outcome_unknown: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        value: Any,
+        where: str,
+        *,
+        request_id: str | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
         self.where = where
         self.request_id = request_id
         self.outcome_unknown = outcome_unknown
@@ -45,8 +57,12 @@ class Reader:
         value = self.value.get(key)
         if value is None and not required:
             value = {}
-        return Reader(value, f"{self.where}.{key}", request_id=self.request_id,
-                      outcome_unknown=self.outcome_unknown)  # fmt: skip
+        return Reader(
+            value,
+            f"{self.where}.{key}",
+            request_id=self.request_id,
+            outcome_unknown=self.outcome_unknown,
+        )
 
     def text(self, key: str, *, required: bool = True, default: str = "") -> str:
         value = self.value.get(key)
@@ -98,8 +114,12 @@ class Reader:
 
     def objects(self, key: str, *, required: bool = True) -> list[Reader]:
         return [
-            Reader(item, f"{self.where}.{key}[{i}]", request_id=self.request_id,
-                   outcome_unknown=self.outcome_unknown)  # fmt: skip
+            Reader(
+                item,
+                f"{self.where}.{key}[{i}]",
+                request_id=self.request_id,
+                outcome_unknown=self.outcome_unknown,
+            )
             for i, item in enumerate(self.array(key, required=required))
         ]
 

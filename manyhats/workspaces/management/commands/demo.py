@@ -1,8 +1,12 @@
 """`manyhats demo`: set up and run everything on the embedded default.
 
 Migrates the SQLite database in the data folder, seeds a demo workspace, and
-runs the web app under gunicorn until interrupted. Later rooms add their
-processes (the publishing worker, the platform sandbox) to `processes()`.
+runs the web app under gunicorn and the platform sandbox (on port + 100) until
+interrupted. The children's environment points the app at the sandbox
+(MANYHATS_SANDBOX_URL) and the sandbox's webhooks at the app
+(MANYHATS_SANDBOX_WEBHOOK_URL); platforms with real credentials in the
+environment still use the real APIs. Later rooms add their processes (the
+publishing worker) to `processes()`.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import sys
 import time
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from manyhats.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 
@@ -51,6 +56,16 @@ class Command(BaseCommand):
                 "--log-level",
                 "warning",
             ],
+            "sandbox": [sys.executable, "-m", "manyhats", "sandbox", "--port", str(port + 100)],
+        }
+
+    @staticmethod
+    def sandbox_env(host: str, port: int) -> dict[str, str]:
+        """Where the app finds the sandbox, and where the sandbox delivers webhooks."""
+        app_host = "127.0.0.1" if host in ("0.0.0.0", "localhost") else host  # noqa: S104
+        return {
+            "MANYHATS_SANDBOX_URL": f"http://127.0.0.1:{port + 100}",
+            "MANYHATS_SANDBOX_WEBHOOK_URL": f"http://{app_host}:{port}/webhooks/",
         }
 
     def handle(self, *args: Any, host: str, port: int, setup_only: bool, **options: Any) -> None:
@@ -62,11 +77,16 @@ class Command(BaseCommand):
             self.stdout.write("Demo set up.")
             return
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"  # noqa: S104
-        env = os.environ | {"MANYHATS_SITE_URL": url.rstrip("/")}
+        env = os.environ | {"MANYHATS_SITE_URL": url.rstrip("/")} | self.sandbox_env(host, port)
         children = {
             name: subprocess.Popen(cmd, env=env)  # noqa: S603 - our own fixed commands
             for name, cmd in self.processes(host, port).items()
         }
+        try:
+            self._wait_for_sandbox(env["MANYHATS_SANDBOX_URL"], children["sandbox"])
+        except CommandError:
+            self._stop(children)
+            raise
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nmanyhats is running at {url}\n"
@@ -94,11 +114,34 @@ class Command(BaseCommand):
                         break
                 time.sleep(0.5)
         finally:
-            for child in children.values():
-                if child.poll() is None:
-                    child.terminate()
-            for child in children.values():
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            self._stop(children)
+
+    @staticmethod
+    def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    def _wait_for_sandbox(
+        self, url: str, child: subprocess.Popen[bytes], timeout: float = 30
+    ) -> None:
+        """Return once the sandbox answers /_sandbox/health; CommandError if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                raise CommandError(
+                    f"The sandbox exited with code {child.returncode} "
+                    f"(is port {url.rsplit(':', 1)[-1]} in use?)."
+                )
+            try:
+                if httpx.get(f"{url}/_sandbox/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise CommandError(f"The sandbox did not answer on {url} within {timeout:.0f} seconds.")
