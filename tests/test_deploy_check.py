@@ -20,7 +20,8 @@ def run_check(tmp_path: Path, extra: dict[str, str]) -> subprocess.CompletedProc
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("MANYHATS_") and k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if not k.startswith(("MANYHATS_", "PYTEST_XDIST"))
+        and k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env |= {"MANYHATS_DATA_DIR": str(tmp_path), **extra}
     return subprocess.run(

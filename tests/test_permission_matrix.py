@@ -119,7 +119,11 @@ def web_routes() -> list[WebRoute]:
         params = tuple(k for k in pattern.pattern.converters if k != "slug")
         routes.append(
             WebRoute(
-                pattern.name or route, route, read, pattern.callback.workspace_write_perm, params
+                pattern.name or route,
+                route,
+                read,
+                getattr(pattern.callback, "workspace_write_perm", read),
+                params,
             )
         )
     return routes

@@ -28,11 +28,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from manyhats.platforms.config import PlatformConfig, platform_config
 from manyhats.platforms.errors import PlatformError, Reason, not_supported
 from manyhats.platforms.http import PlatformHttp
 from manyhats.platforms.vocabulary import (
+    CAPABILITY_LABELS,
     FORMAT_CAPABILITY,
     AccountGrant,
     AccountKind,
@@ -134,7 +136,7 @@ class Connector(ABC):
             return NotImplementedError(
                 f"{type(self).__name__} declares {capability} but does not implement it"
             )
-        return not_supported(self.platform, capability.value.replace("_", " "))
+        return not_supported(self.platform, CAPABILITY_LABELS[capability])
 
     # OAuth.
 
@@ -171,7 +173,7 @@ class Connector(ABC):
 
     def poll(self, account: ConnectedAccount, handle: PublishHandle) -> PublishOutcome:
         """Check an asynchronous publish started by `publish` (IG containers, TikTok, LinkedIn video)."""
-        raise not_supported(self.platform, "asynchronous publishing")
+        raise not_supported(self.platform, _("following a publish that is still processing"))
 
     def find_published(self, account: ConnectedAccount,
                        fingerprint: PublishFingerprint) -> RemotePost | None:  # fmt: skip
@@ -180,7 +182,7 @@ class Connector(ABC):
         Raise PlatformError when unsure (e.g. the listing is unavailable): the
         publisher then leaves the post unconfirmed for a person to check.
         """
-        raise not_supported(self.platform, "checking for a published post")
+        raise not_supported(self.platform, _("looking up a published post"))
 
     def delete(self, account: ConnectedAccount, external_id: str) -> None:
         raise self.unsupported(Capability.DELETE_POST, account)

@@ -208,7 +208,7 @@ def _rebuild(data: dict[str, Any]) -> PlatformError:
     return PlatformError.from_dict(data)
 
 
-def not_supported(platform: str, what: str) -> PlatformError:
+def not_supported(platform: str, what: str | Promise) -> PlatformError:
     return PlatformError(
         platform,
         f"{what} is not supported",

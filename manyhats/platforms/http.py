@@ -69,13 +69,18 @@ REQUEST_ID_HEADERS = ("x-fb-trace-id", "x-fb-request-id", "x-li-uuid", "x-tt-log
 Sleep = Callable[[float], None]
 
 
-def redact_url(url: str | httpx.URL) -> str:
-    """`url` with the values of secret query parameters replaced by `***`."""
+def redact_url(url: str | httpx.URL, *, presigned: bool = False) -> str:
+    """`url` with the values of secret query parameters replaced by `***`.
+
+    `presigned=True` (upload URLs the platform signed, e.g. LinkedIn's dms-uploads
+    with `m`/`ut`, TikTok's upload_token) hides every query value: the whole query
+    is the credential there, and its parameter names are the platform's to change.
+    """
     parts = urlsplit(str(url))
     if not parts.query:
         return str(url)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    redacted = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in pairs]
+    redacted = [(k, "***" if presigned or k.lower() in SECRET_PARAMS else v) for k, v in pairs]
     return urlunsplit(parts._replace(query=urlencode(redacted, safe="*,:()")))
 
 
@@ -295,7 +300,7 @@ class PlatformHttp:
             headers=headers, timeout=timeout or (self.upload_timeout if upload else self.timeout),
             extensions={"manyhats_platform": self.platform},
         )  # fmt: skip
-        shown_url = redact_url(request.url)
+        shown_url = redact_url(request.url, presigned=upload)
         attempt = 0
         while True:
             attempt += 1

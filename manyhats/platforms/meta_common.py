@@ -35,6 +35,7 @@ from manyhats.platforms.vocabulary import (
     Comment,
     Conversation,
     Message,
+    PostFormat,
     PublishFingerprint,
     RemotePost,
     WebhookEvent,
@@ -260,7 +261,10 @@ class MetaConnector(Connector):
         return items, (after or cursor) if items else cursor, bool(paging.get("next"))
 
     def unsupported_format(self, fmt: str) -> PlatformError:
-        return not_supported(self.platform, f"{fmt} posts")
+        try:
+            return not_supported(self.platform, PostFormat(fmt).label)
+        except ValueError:
+            return not_supported(self.platform, fmt)
 
     # Webhooks: one format and one app (or two, with Instagram Login) for both platforms.
 

@@ -42,7 +42,13 @@ from manyhats.platforms.models import (
     OAuthStateError,
 )
 from manyhats.platforms.registry import PLATFORMS, UnknownPlatform, display_name, get_connector
-from manyhats.platforms.vocabulary import AccountGrant, AccountLimits, Capability, PostFormat
+from manyhats.platforms.vocabulary import (
+    CAPABILITY_LABELS,
+    AccountGrant,
+    AccountLimits,
+    Capability,
+    PostFormat,
+)
 from manyhats.workspaces.access import (
     NotAllowed,
     NotMember,
@@ -57,16 +63,7 @@ log = logging.getLogger(__name__)
 
 # What manyhats offers beyond publishing, per capability (publishing shows as formats).
 FEATURE_LABELS: dict[Capability, str | Promise] = {
-    Capability.FIRST_COMMENT: gettext_lazy("First comment"),
-    Capability.COMMENTS_READ: gettext_lazy("Read comments"),
-    Capability.COMMENTS_REPLY: gettext_lazy("Reply to comments"),
-    Capability.COMMENTS_HIDE: gettext_lazy("Hide comments"),
-    Capability.COMMENTS_DELETE: gettext_lazy("Delete comments"),
-    Capability.DIRECT_MESSAGES: gettext_lazy("Direct messages"),
-    Capability.POST_INSIGHTS: gettext_lazy("Post insights"),
-    Capability.ACCOUNT_INSIGHTS: gettext_lazy("Account insights"),
-    Capability.WEBHOOKS: gettext_lazy("Real-time updates"),
-    Capability.DELETE_POST: gettext_lazy("Delete posts"),
+    cap: label for cap, label in CAPABILITY_LABELS.items() if not cap.startswith("publish_")
 }
 PRIVACY_LABELS: dict[str, str | Promise] = {
     "PUBLIC_TO_EVERYONE": gettext_lazy("Everyone"),

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from manyhats.platforms.errors import PlatformError
@@ -32,6 +33,7 @@ class Capability(StrEnum):
     PUBLISH_LINK = "publish_link"
     PUBLISH_IMAGE = "publish_image"
     PUBLISH_MULTI_IMAGE = "publish_multi_image"
+    PUBLISH_PHOTO_POST = "publish_photo_post"  # TikTok's photo post (a swipeable set of images)
     PUBLISH_VIDEO = "publish_video"
     PUBLISH_REEL = "publish_reel"
     PUBLISH_STORY = "publish_story"
@@ -80,7 +82,32 @@ FORMAT_CAPABILITY: dict[str, Capability] = {
     PostFormat.REEL: Capability.PUBLISH_REEL,
     PostFormat.STORY: Capability.PUBLISH_STORY,
     PostFormat.DOCUMENT: Capability.PUBLISH_DOCUMENT,
-    PostFormat.PHOTO_POST: Capability.PUBLISH_MULTI_IMAGE,
+    PostFormat.PHOTO_POST: Capability.PUBLISH_PHOTO_POST,
+}
+
+
+# What each capability is called where a person reads it (the Channels page, errors).
+CAPABILITY_LABELS: dict[Capability, Promise] = {
+    Capability.PUBLISH_TEXT: _("Text posts"),
+    Capability.PUBLISH_LINK: _("Link posts"),
+    Capability.PUBLISH_IMAGE: _("Image posts"),
+    Capability.PUBLISH_MULTI_IMAGE: _("Multi-image posts"),
+    Capability.PUBLISH_PHOTO_POST: _("Photo posts"),
+    Capability.PUBLISH_VIDEO: _("Video posts"),
+    Capability.PUBLISH_REEL: _("Reels"),
+    Capability.PUBLISH_STORY: _("Stories"),
+    Capability.PUBLISH_DOCUMENT: _("Document posts"),
+    Capability.PUBLISH_CAROUSEL: _("Carousels"),
+    Capability.FIRST_COMMENT: _("First comment"),
+    Capability.COMMENTS_READ: _("Read comments"),
+    Capability.COMMENTS_REPLY: _("Reply to comments"),
+    Capability.COMMENTS_HIDE: _("Hide comments"),
+    Capability.COMMENTS_DELETE: _("Delete comments"),
+    Capability.DIRECT_MESSAGES: _("Direct messages"),
+    Capability.POST_INSIGHTS: _("Post insights"),
+    Capability.ACCOUNT_INSIGHTS: _("Account insights"),
+    Capability.WEBHOOKS: _("Real-time updates"),
+    Capability.DELETE_POST: _("Delete posts"),
 }
 
 

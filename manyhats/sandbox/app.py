@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import html
 import importlib
 import importlib.util
 import json
@@ -122,6 +124,11 @@ class SandboxApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope[RAW_SEND_KEY] = send
+            sandbox: SandboxState | None = getattr(self.state, "sandbox", None)
+            if sandbox is not None and not sandbox.public_url:
+                host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+                if host:
+                    sandbox.public_url = f"{scope['scheme']}://{host}"
         await super().__call__(scope, receive, send)
 
 
@@ -255,6 +262,21 @@ async def admin_tick(request: Request) -> Response:
     })  # fmt: skip
 
 
+async def admin_avatar(request: Request) -> Response:
+    """A generated avatar (initial on a colour derived from the key): the sandbox's profile
+    pictures resolve on loopback instead of pointing at a host that does not exist."""
+    key = request.path_params["key"]
+    hue = int(hashlib.sha256(key.encode()).hexdigest()[:4], 16) % 360
+    label = html.escape((request.query_params.get("label") or key)[:1].upper())
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" rx="32" fill="hsl({hue},55%,45%)"/>'
+        '<text x="32" y="42" font-family="sans-serif" font-size="28" text-anchor="middle" '
+        f'fill="#fff">{label}</text></svg>'
+    )
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 async def admin_health(request: Request) -> Response:
     return JSONResponse({"ok": True, "clock": _state(request).clock.to_json()})
 
@@ -316,6 +338,7 @@ def build_app(state: SandboxState) -> SandboxApp:
         Route("/_sandbox/reset", admin_reset, methods=["POST"]),
         Route("/_sandbox/tick", admin_tick, methods=["POST"]),
         Route("/_sandbox/health", admin_health, methods=["GET"]),
+        Route("/_sandbox/avatars/{key}.svg", admin_avatar, methods=["GET"]),
     ]
     by_role: dict[str, dict[str, Sequence[BaseRoute]]] = {}
     for family in wire.FAMILIES:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from urllib.parse import quote
 
 from . import seed, wire
 from .clock import Clock
@@ -95,6 +96,8 @@ class SandboxState:
         self.data: dict[str, dict[str, dict[str, Any]]] = seed.seeded()
         self.path = (Path(data_dir) / STATE_FILE) if data_dir is not None else None
         self.webhooks: WebhookDeliverer | None = None  # attached by the app's lifespan
+        # scheme://host:port the sandbox is reached at, learnt from the first request.
+        self.public_url = ""
         # family -> callable(AudienceEvent): turns a spawned comment/DM into a webhook, etc.
         self.audience_hooks: dict[str, Callable[[AudienceEvent], None]] = {}
         self._save_timer: threading.Timer | None = None
@@ -102,6 +105,11 @@ class SandboxState:
         self._last_save_seconds = 0.0
         if load:
             self.load()
+
+    def avatar_url(self, key: str, label: str = "") -> str:
+        """A profile picture served by the sandbox itself (/_sandbox/avatars/<key>.svg)."""
+        query = f"?label={quote(label)}" if label else ""
+        return f"{self.public_url}/_sandbox/avatars/{quote(key)}.svg{query}"
 
     # ------------------------------------------------------------------ tables
 

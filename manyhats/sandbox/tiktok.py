@@ -303,9 +303,9 @@ async def user_info(request: Request, state: SandboxState) -> Response:
     values = {
         "open_id": account["id"],
         "union_id": account.get("union_id", ""),
-        "avatar_url": f"https://p16-sign.tiktokcdn.com/sandbox/{account['id']}.jpeg",
-        "avatar_url_100": f"https://p16-sign.tiktokcdn.com/sandbox/{account['id']}~100.jpeg",
-        "avatar_large_url": f"https://p16-sign.tiktokcdn.com/sandbox/{account['id']}~720.jpeg",
+        "avatar_url": state.avatar_url(account["id"], account["name"]),
+        "avatar_url_100": state.avatar_url(account["id"], account["name"]),
+        "avatar_large_url": state.avatar_url(account["id"], account["name"]),
         "display_name": account["name"],
         "bio_description": account.get("bio", ""),
         "profile_deep_link": f"https://www.tiktok.com/@{account['username']}",

@@ -200,7 +200,7 @@ async def creator_info(request: Request, state: SandboxState) -> Response:
     check_daily_cap(state, account["id"])
     return wire.tiktok_ok(
         {
-            "creator_avatar_url": f"https://p16-sign.tiktokcdn.com/sandbox/{account['id']}.jpeg",
+            "creator_avatar_url": state.avatar_url(account["id"], account["name"]),
             "creator_username": account["username"],
             "creator_nickname": account["name"],
             "privacy_level_options": list(account["privacy_level_options"]),

@@ -51,7 +51,7 @@ def test_a_new_manager_sets_up_a_workspace_in_swedish_and_invites_a_colleague(
     invitation = Invitation.objects.get(workspace=workspace, email="bo@example.com")
     assert invitation.role == "editor"
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://\S+/invite/\S+/", mail.outbox[0].body)
+    link = re.search(r"https?://\S+/invite/\S+/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
 
     # The colleague opens the link in their own browser and joins with a new account.

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.utils.translation import gettext as _
 
-from manyhats.platforms.base import AccountLimits, Capability, PostFormat
+from manyhats.platforms.base import AccountLimits, Capability
 from manyhats.platforms.linkedin.insights import InsightsMixin
 from manyhats.platforms.linkedin.oauth import OAuthMixin
-from manyhats.platforms.linkedin.publish import FORMATS, PublishMixin
+from manyhats.platforms.linkedin.publish import PublishMixin
 
 if TYPE_CHECKING:
     from manyhats.platforms.models import ConnectedAccount
@@ -52,9 +52,6 @@ class LinkedInConnector(OAuthMixin, PublishMixin, InsightsMixin):
         return frozenset(
             cap for scope, caps in SCOPE_CAPABILITIES.items() if scope in granted for cap in caps
         )
-
-    def formats(self, account: ConnectedAccount | None = None) -> list[PostFormat]:
-        return [f for f in super().formats(account) if f in FORMATS]
 
     def limits(self, account: ConnectedAccount) -> AccountLimits:
         """Whether the connecting member still administers the page (LinkedIn publishes no quotas)."""

@@ -144,3 +144,17 @@ def test_media_kind_follows_the_mime_type() -> None:
 def test_an_absent_metric_is_none_not_zero() -> None:
     snapshot = InsightSnapshot("1", {Metric.VIEWS: 10.0, Metric.SAVES: None})
     assert snapshot.value(Metric.SAVES) is None and snapshot.value(Metric.REACH) is None
+
+
+def test_each_platform_offers_exactly_the_formats_its_api_publishes():
+    from manyhats.platforms.registry import PLATFORMS, get_connector_class
+
+    offered = {key: set(get_connector_class(key)(None).formats()) for key in PLATFORMS}
+    assert offered["tiktok"] == {PostFormat.VIDEO, PostFormat.PHOTO_POST}
+    assert offered["linkedin"] == {
+        PostFormat.TEXT, PostFormat.LINK, PostFormat.IMAGE, PostFormat.MULTI_IMAGE,
+        PostFormat.VIDEO, PostFormat.DOCUMENT,
+    }  # fmt: skip
+    assert PostFormat.PHOTO_POST not in offered["facebook"] | offered["instagram"]
+    assert {PostFormat.CAROUSEL, PostFormat.REEL, PostFormat.STORY} <= offered["instagram"]
+    assert PostFormat.DOCUMENT not in offered["instagram"] | offered["facebook"]

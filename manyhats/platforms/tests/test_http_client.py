@@ -317,3 +317,13 @@ def test_for_platform_picks_the_family_classifier() -> None:
     with pytest.raises(PlatformError) as caught:
         http.get("https://api.linkedin.com/rest/posts")
     assert caught.value.reconnect and caught.value.code == 65602
+
+
+def test_presigned_upload_urls_are_logged_without_their_query(caplog) -> None:
+    http, _ = client(Recorder(httpx.Response(201)))
+    url = "https://www.linkedin.com/dms-uploads/sp/v2/C4E10?m=AQJ3signed&ut=2x9secret&v=beta"
+    with caplog.at_level("INFO", logger="manyhats.platforms.http"):
+        http.put(url, content=b"bytes", upload=True)
+    line = caplog.records[-1].getMessage()
+    assert "AQJ3signed" not in line and "2x9secret" not in line
+    assert "/dms-uploads/sp/v2/C4E10?m=***&ut=***&v=***" in line

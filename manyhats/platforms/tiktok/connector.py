@@ -30,7 +30,6 @@ from manyhats.platforms.vocabulary import (
     AccountGrant,
     AccountKind,
     Capability,
-    PostFormat,
     TokenSet,
     WebhookEvent,
 )
@@ -43,7 +42,7 @@ COMMENT_READ = frozenset({Capability.COMMENTS_READ})
 COMMENT_MANAGE = frozenset(
     {Capability.COMMENTS_REPLY, Capability.COMMENTS_HIDE, Capability.COMMENTS_DELETE}
 )
-PUBLISH = frozenset({Capability.PUBLISH_VIDEO, Capability.PUBLISH_MULTI_IMAGE})
+PUBLISH = frozenset({Capability.PUBLISH_VIDEO, Capability.PUBLISH_PHOTO_POST})
 
 
 class TikTokConnector(TikTokPublishing, TikTokEngagement, TikTokInsights):
@@ -51,7 +50,7 @@ class TikTokConnector(TikTokPublishing, TikTokEngagement, TikTokInsights):
     supported: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.PUBLISH_VIDEO,
-            Capability.PUBLISH_MULTI_IMAGE,  # photo posts
+            Capability.PUBLISH_PHOTO_POST,
             Capability.POST_INSIGHTS,
             Capability.ACCOUNT_INSIGHTS,
             Capability.WEBHOOKS,
@@ -82,16 +81,6 @@ class TikTokConnector(TikTokPublishing, TikTokEngagement, TikTokInsights):
         elif not business.can_manage_comments:
             caps -= COMMENT_MANAGE
         return frozenset(caps)
-
-    def formats(self, account: ConnectedAccount | None = None) -> list[PostFormat]:
-        """Videos and photo posts (TikTok's multi-image format), as the composer should offer."""
-        caps = self.capabilities(account or self.account)
-        out = []
-        if Capability.PUBLISH_VIDEO in caps:
-            out.append(PostFormat.VIDEO)
-        if Capability.PUBLISH_MULTI_IMAGE in caps:
-            out.append(PostFormat.PHOTO_POST)
-        return out
 
     def has_business_api(self, account: ConnectedAccount) -> bool:
         return oauth.BusinessAccess.from_meta(account.meta) is not None

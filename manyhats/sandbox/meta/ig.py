@@ -317,7 +317,7 @@ async def ig_user(ctx: Ctx) -> Response:
                 if m.get("account_id") == account["id"] and not m.get("deleted"))  # fmt: skip
     row = {"id": account["id"], "user_id": account["id"], "username": account["username"],
            "name": account["name"], "account_type": "BUSINESS", "media_count": count,
-           "profile_picture_url": f"https://sandbox.invalid/avatars/{account['id']}.jpg",
+           "profile_picture_url": ctx.state.avatar_url(account["id"], account["name"]),
            "followers_count": account.get("followers", 0),
            "follows_count": account.get("follows", 0)}  # fmt: skip
     return wire.meta_ok(select(row, ctx.param("fields"), ("id", "username")))

@@ -228,9 +228,9 @@ def page_token(ctx: Ctx, user_grant: dict[str, Any], page_id: str) -> str:
     return str(grant["access_token"])
 
 
-def ig_object(account: dict[str, Any]) -> dict[str, Any]:
+def ig_object(state: SandboxState, account: dict[str, Any]) -> dict[str, Any]:
     return {"id": account["id"], "username": account["username"], "name": account["name"],
-            "profile_picture_url": f"https://sandbox.invalid/avatars/{account['id']}.jpg",
+            "profile_picture_url": state.avatar_url(account["id"], account["name"]),
             "followers_count": account.get("followers", 0),
             "follows_count": account.get("follows", 0)}  # fmt: skip
 
@@ -248,11 +248,11 @@ async def accounts(ctx: Ctx) -> Response:
             "id": page["id"], "name": page["name"], "username": page["username"],
             "category": page["category"], "tasks": page["tasks"],
             "access_token": page_token(ctx, grant, page["id"]),
-            "picture": {"data": {"url": f"https://sandbox.invalid/pages/{page['id']}.jpg"}},
+            "picture": {"data": {"url": ctx.state.avatar_url(page["id"], page["name"])}},
         }  # fmt: skip
         ig = ctx.account(page.get("instagram_business_account"))
         if ig and ig["id"] in assets:
-            row["instagram_business_account"] = ig_object(ig)
+            row["instagram_business_account"] = ig_object(ctx.state, ig)
         rows.append(
             select(row, ctx.param("fields"), ("id", "name", "access_token", "category", "tasks"))
         )
