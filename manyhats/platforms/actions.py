@@ -186,14 +186,16 @@ def do_add_accounts(
     """Connect (or refresh the tokens of) the granted accounts, then read their limits."""
     _check(membership)
     done: list[Connected] = []
+    connector_class = get_connector_class(platform)
     with transaction.atomic():
         for grant in grants:
+            stored_as = connector_class.platform_of(grant)
             existing = ConnectedAccount.objects.filter(
-                workspace=membership.workspace, platform=platform, external_id=grant.external_id
+                workspace=membership.workspace, platform=stored_as, external_id=grant.external_id
             ).first()
             before = snapshot(existing) if existing is not None else None
             account, created = ConnectedAccount.upsert_from_grant(
-                membership.workspace, platform, grant, user=membership.user
+                membership.workspace, stored_as, grant, user=membership.user
             )
             record(
                 "channel.connected" if created or before is None else "channel.reconnected",

@@ -120,6 +120,12 @@ class Connector(ABC):
         """The scopes manyhats needs for `account` (the Channels page flags missing ones)."""
         return self.default_scopes
 
+    @classmethod
+    def platform_of(cls, grant: AccountGrant) -> str:
+        """The platform a granted account is stored under: this connector's, unless one
+        consent covers several (Facebook Login lists Pages with their Instagram accounts)."""
+        return cls.platform
+
     def can(self, capability: Capability, account: ConnectedAccount | None = None) -> bool:
         return capability in self.capabilities(account or self.account)
 

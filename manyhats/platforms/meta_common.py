@@ -156,6 +156,10 @@ def error_from_status(platform: str, status: str, *, code: int | None = None) ->
 class MetaConnector(Connector):
     """Shared plumbing; subclasses are FacebookConnector and InstagramConnector."""
 
+    @classmethod
+    def platform_of(cls, grant: AccountGrant) -> str:
+        return grant_platform(grant)
+
     platform: ClassVar[str]
 
     def app_config(self, account: ConnectedAccount | None = None) -> PlatformConfig:

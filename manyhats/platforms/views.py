@@ -54,6 +54,7 @@ from manyhats.workspaces.access import (
     NotMember,
     WorkspaceRequest,
     resolve,
+    use_workspace_language,
     workspace_view,
 )
 from manyhats.workspaces.models import Membership
@@ -421,13 +422,15 @@ def _refusal(platform: str, params: Any) -> tuple[bool, str]:
 
 
 def _connected_message(done: list[actions.Connected], platform: str) -> str:
+    platforms = sorted({d.account.platform for d in done}) or [platform]
     if len(done) == 1:
         account = done[0].account
-        names = {"name": account.name, "platform": display_name(platform)}
+        names = {"name": account.name, "platform": display_name(account.platform)}
         if done[0].created:
             return _("%(name)s (%(platform)s) is connected.") % names
         return _("%(name)s (%(platform)s) is reconnected.") % names
-    values = {"count": len(done), "platform": display_name(platform)}
+    # One consent can cover several platforms (Facebook Login: Pages and their Instagram accounts).
+    values = {"count": len(done), "platform": " + ".join(display_name(p) for p in platforms)}
     if not any(d.created for d in done):
         return (
             ngettext(
@@ -464,6 +467,7 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
         raise Http404 from None
     except NotAllowed:
         raise PermissionDenied from None
+    use_workspace_language(request, membership.workspace)
     back = _channels_url(membership.workspace.slug)
     reconnect_pk = request.session.pop(RECONNECT_KEY.format(state=state), None)
 

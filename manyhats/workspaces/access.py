@@ -64,6 +64,13 @@ def memberships_of(user: Any) -> list[Membership]:
     return list(Membership.objects.filter(user=user).select_related("workspace"))
 
 
+def use_workspace_language(request: HttpRequest, workspace: Workspace) -> None:
+    """Speak the workspace's language to a person who chose none of their own."""
+    if not getattr(request.user, "language", ""):
+        translation.activate(workspace.locale)
+        request.LANGUAGE_CODE = workspace.locale
+
+
 class WorkspaceRequest(HttpRequest):
     workspace: Workspace
     membership: Membership
@@ -104,9 +111,7 @@ def workspace_view(
             wreq: WorkspaceRequest = request  # type: ignore[assignment]
             wreq.workspace = membership.workspace
             wreq.membership = membership
-            if not getattr(request.user, "language", ""):
-                translation.activate(membership.workspace.locale)
-                request.LANGUAGE_CODE = membership.workspace.locale
+            use_workspace_language(request, membership.workspace)
             if request.session.get("workspace") != membership.workspace.slug:
                 request.session["workspace"] = membership.workspace.slug
             return view(wreq, *args, **kwargs)

@@ -101,6 +101,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
         ordering: ClassVar = ["workspace__name", "user__email"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
@@ -158,6 +159,7 @@ class Invitation(models.Model):
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invitation")
         ordering: ClassVar = ["-created_at"]
 
     def __str__(self) -> str:
@@ -230,6 +232,16 @@ class AuditEvent(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
         )
+
+    @property
+    def object_type_label(self) -> str:
+        """The object's kind as people call it ("connected account"), in their language."""
+        from django.apps import apps
+
+        for model in apps.get_models():
+            if model._meta.model_name == self.object_type:
+                return str(model._meta.verbose_name)
+        return self.object_type
 
     @property
     def changes(self) -> list[tuple[str, Any, Any]]:

@@ -445,3 +445,23 @@ def test_choosing_accounts_that_are_all_connected_already_reconnects_them(
     tokens = {a.access_token.reveal() for a in ConnectedAccount.objects.all()}
     assert tokens == {"tok-p1", "tok-p2"}
     assert AuditEvent.objects.filter(action="channel.reconnected").count() == 2
+
+
+def test_facebook_login_stores_instagram_accounts_under_instagram_once(members, workspace):
+    """One Facebook consent lists Pages with their Instagram accounts; the Instagram ones are
+    Instagram channels, and connecting Instagram afterwards reconnects them, not duplicates."""
+    from manyhats.platforms import actions
+    from manyhats.platforms.vocabulary import AccountGrant, TokenSet
+
+    owner = Membership.objects.get(workspace=workspace, user=members["owner"])
+    tokens = TokenSet(access_token="page-token")
+    page = AccountGrant("200", "Bakery", AccountKind.PAGE, tokens)
+    insta = AccountGrant("178", "Bakery IG", AccountKind.IG_BUSINESS, tokens, parent="200")
+
+    done = actions.do_add_accounts(owner, "facebook", [page, insta])
+    stored = {(d.account.platform, d.account.external_id) for d in done}
+    assert stored == {("facebook", "200"), ("instagram", "178")}
+
+    again = actions.do_add_accounts(owner, "instagram", [insta])
+    assert [d.created for d in again] == [False]
+    assert ConnectedAccount.objects.filter(workspace=workspace, external_id="178").count() == 1
