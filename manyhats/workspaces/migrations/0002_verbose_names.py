@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workspaces', '0001_initial'),
+        ("workspaces", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='invitation',
-            options={'ordering': ['-created_at'], 'verbose_name': 'invitation'},
+            name="invitation",
+            options={"ordering": ["-created_at"], "verbose_name": "invitation"},
         ),
         migrations.AlterModelOptions(
-            name='membership',
-            options={'ordering': ['workspace__name', 'user__email'], 'verbose_name': 'membership'},
+            name="membership",
+            options={"ordering": ["workspace__name", "user__email"], "verbose_name": "membership"},
         ),
     ]
