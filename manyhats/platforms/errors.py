@@ -214,7 +214,7 @@ def not_supported(platform: str, what: str | Promise) -> PlatformError:
         f"{what} is not supported",
         code="not_supported",
         reason=Reason.NOT_SUPPORTED,
-        user_message=_("%(platform)s does not support %(what)s in manyhats.")
+        user_message=_("%(platform)s does not support “%(what)s” in manyhats.")
         % {"platform": display_name(platform), "what": what},
     )
 

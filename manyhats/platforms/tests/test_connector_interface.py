@@ -64,7 +64,7 @@ def test_a_missing_capability_raises_not_supported() -> None:
     with pytest.raises(PlatformError) as caught:
         connector().reply_comment(None, "c1", "thanks")  # type: ignore[arg-type]
     assert caught.value.reason == Reason.NOT_SUPPORTED and not caught.value.retryable
-    assert "LinkedIn does not support comments reply" in caught.value.user_message
+    assert "LinkedIn does not support “Reply to comments” in manyhats." == caught.value.user_message
 
 
 def test_a_declared_but_unwritten_capability_is_a_programming_error() -> None:
