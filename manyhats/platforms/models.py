@@ -8,12 +8,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manyhats.platforms.crypto import EncryptedTextField
+from manyhats.platforms.crypto import rotate as crypto_rotate
 from manyhats.platforms.registry import display_name, platform_choices
 from manyhats.platforms.vocabulary import AccountKind
 from manyhats.workspaces.models import Workspace
@@ -151,6 +153,31 @@ class ConnectedAccount(models.Model):
         self.limits = limits.to_json()
         self.limits_fetched_at = timezone.now()
         self.save(update_fields=["limits", "limits_fetched_at", "updated_at"])
+
+    # Encrypted values a connector keeps inside `meta` (meta key, value key), e.g. the
+    # TikTok API for Business grant. `rotate_encryption_keys` re-encrypts these too.
+    ENCRYPTED_META_VALUES: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("business_api", "access_token"),
+        ("business_api", "refresh_token"),
+    )
+
+    def rotate_meta_secrets(self) -> tuple[int, int]:
+        """Re-encrypt the ENCRYPTED_META_VALUES with the first key: (rotated, unreadable)."""
+        rotated = unreadable = 0
+        meta = dict(self.meta or {})
+        for outer, inner in self.ENCRYPTED_META_VALUES:
+            bundle = meta.get(outer)
+            if not isinstance(bundle, dict) or not bundle.get(inner):
+                continue
+            try:
+                bundle = {**bundle, inner: crypto_rotate(str(bundle[inner]))}
+            except (InvalidToken, ValueError):
+                unreadable += 1
+                continue
+            meta[outer] = bundle
+            rotated += 1
+        self.meta = meta
+        return rotated, unreadable
 
     def store_tokens(self, tokens: TokenSet, *, save: bool = True) -> None:
         """Keep new tokens; an empty refresh token in `tokens` keeps the one held."""

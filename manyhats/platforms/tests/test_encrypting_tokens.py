@@ -118,3 +118,23 @@ def test_it_names_the_variable_when_a_key_is_malformed(monkeypatch) -> None:
 def test_the_derived_key_depends_on_the_secret_key() -> None:
     assert crypto.derive_key("one") != crypto.derive_key("two")
     Fernet(crypto.derive_key("one"))  # a valid Fernet key
+
+
+def test_rotation_also_re_encrypts_secrets_kept_inside_meta(workspace, monkeypatch) -> None:
+    from manyhats.platforms import crypto
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv("MANYHATS_ENCRYPTION_KEYS", old)
+    account = make_account(workspace, access_token="main")
+    account.meta = {"business_api": {"business_id": "b1", "access_token": crypto.encrypt("biz")}}
+    account.save(update_fields=["meta"])
+
+    monkeypatch.setenv("MANYHATS_ENCRYPTION_KEYS", f"{new},{old}")
+    out = io.StringIO()
+    call_command("rotate_encryption_keys", stdout=out, stderr=io.StringIO())
+    assert "1 secrets inside meta re-encrypted" in out.getvalue()
+
+    monkeypatch.setenv("MANYHATS_ENCRYPTION_KEYS", new)
+    stored = ConnectedAccount.objects.get(pk=account.pk).meta["business_api"]
+    assert crypto.decrypt(stored["access_token"]) == "biz"
+    assert stored["business_id"] == "b1"
