@@ -1,5 +1,5 @@
-"""An owner connects an Instagram account through the sandbox's consent page: the real
-OAuth flow (PKCE, state, code exchange over HTTP) in a real Chromium."""
+"""Connecting channels through the sandbox's consent pages: the real OAuth flow (state,
+PKCE where the platform has it, code exchange over HTTP) in a real Chromium."""
 
 from __future__ import annotations
 
@@ -86,3 +86,41 @@ def test_an_owner_connects_an_instagram_account_from_the_sandbox(
     assert account.external_id in IG_ACCOUNTS
     assert account.access_token and account.connected_by == owner
     expect(card.get_by_role("heading", level=2)).to_have_text(account.name)
+
+
+def test_an_owner_connects_all_four_platforms_and_sees_them_healthy(
+    page: Page, live_server, settings, monkeypatch, sandbox: RunningSandbox
+):
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MANYHATS_SANDBOX_URL", sandbox.url)
+    settings.SITE_URL = live_server.url
+    owner = User.objects.create_user("olga@example.com", PASSWORD, name="Olga Owner")
+    workspace = Workspace.objects.create(name="Acme", slug="acme", time_zone="Europe/Stockholm")
+    Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    page.goto("/login/")
+    page.fill("input[name=username]", "olga@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/workspaces/$|/w/acme/"))
+
+    for platform in ("Facebook", "Instagram", "LinkedIn", "TikTok"):
+        page.goto("/w/acme/settings/channels/")
+        page.get_by_role("button", name=f"Connect {platform}", exact=True).click()
+        expect(page.get_by_role("button", name="Allow")).to_be_visible()
+        page.get_by_role("button", name="Allow").click()
+        expect(page).to_have_url(re.compile(r"/w/acme/settings/channels/"))
+        if "/choose/" in page.url:
+            page.get_by_role("button", name="Connect the chosen accounts").click()
+            expect(page).to_have_url(re.compile(r"/w/acme/settings/channels/$"))
+        expect(page.locator(".messages")).to_contain_text("connected")
+
+    # Facebook's consent also brought the Instagram accounts (reconnected by the second
+    # consent, not duplicated); every channel is active and the page says so.
+    stored = ConnectedAccount.objects.filter(workspace=workspace)
+    assert {a.platform for a in stored} == {"facebook", "instagram", "linkedin", "tiktok"}
+    assert stored.filter(platform="instagram").count() == len(IG_ACCOUNTS)
+    assert all(a.status == AccountStatus.ACTIVE for a in stored)
+    cards = page.locator("section.channel")
+    expect(cards).to_have_count(stored.count())
+    expect(page.locator("section.channel[data-status=active]")).to_have_count(stored.count())
