@@ -175,6 +175,8 @@ MANYHATS_MAX_IMAGE_PIXELS = env_int("MANYHATS_MAX_IMAGE_PIXELS", 100_000_000, mi
 MANYHATS_FFMPEG = env_str("MANYHATS_FFMPEG")
 MANYHATS_VIDEO_PRESET = env_str("MANYHATS_VIDEO_PRESET", "veryfast")
 MANYHATS_SUBTITLE_FONTS_DIR = env_str("MANYHATS_SUBTITLE_FONTS_DIR")
+# Instagram documents 10 carousel items; a 2026 survey says 20 (unverified).
+MANYHATS_INSTAGRAM_CAROUSEL_MAX = env_int("MANYHATS_INSTAGRAM_CAROUSEL_MAX", 10, minimum=2)
 
 # E-mail: printed to the console unless an SMTP host is configured.
 DEFAULT_FROM_EMAIL = env_str("MANYHATS_FROM_EMAIL", "manyhats <noreply@localhost>")

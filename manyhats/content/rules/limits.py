@@ -5,7 +5,8 @@ Figures are for API publishing and come from /work/shared/platforms/README.md, t
 `verified=False` (and "unverified" in the comment) marks a figure the README could not
 confirm from a primary source: it is still enforced, as the best figure known.
 
-Ratios are width / height (4:5 = 0.8, 1.91:1 = 1.91). Sizes are bytes, durations seconds.
+Ratios are width / height (4:5 = 0.8, 1.91:1 = 1.91). Sizes are bytes (MB read as
+1,000,000 bytes, the stricter reading), durations seconds.
 A `None` bound is "no documented limit".
 """
 
@@ -88,8 +89,8 @@ class FormatRules:
     mentions_max: int | None = None
     links_clickable: bool = True
     count: Span = Span(0, 0)  # number of media items
-    kinds: dict[str, KindRule] = field(default_factory=dict)  # allowed kinds
-    mixed: bool = False  # images and videos together
+    # Allowed kinds; a post may mix them where several are allowed and count > 1.
+    kinds: dict[str, KindRule] = field(default_factory=dict)
     same_aspect: bool = False  # Instagram crops carousel items to the first one's ratio
 
 
@@ -143,6 +144,7 @@ _IG_STORY_VIDEO = KindRule(
     size=Span(None, 100 * MB),  # Stories: "<= 100 MB"
     aspect=Span(0.1, 10),  # Stories: "aspect 0.1:1-10:1"
 )
+
 # LinkedIn organization. README rows: Caption / text max, Images, Video, Multi-media post.
 _LI_TEXT = TextRule("text", _("the post text"), 3_000, unit="linkedin", verified=False)
 # Caption / text max: "3,000 chars commentary (unverified); reserved chars must be escaped"
@@ -242,7 +244,6 @@ def _rules() -> list[FormatRules]:
             PostFormat.CAROUSEL,
             count=Span(2, 10),
             kinds={IMAGE: _IG_IMAGE, VIDEO: _IG_CAROUSEL_VIDEO},
-            mixed=True,
             same_aspect=True,
         ),
         _ig(PostFormat.REEL, count=Span(1, 1), kinds={VIDEO: _IG_REEL}),
