@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from manyhats.platforms.base import Connector
 from manyhats.platforms.errors import PlatformError, Reason
+from manyhats.platforms.http import PlatformResponse
 from manyhats.platforms.tiktok import oauth
 from manyhats.platforms.tiktok.read import Reader
 
@@ -91,21 +92,24 @@ class TikTokBase(Connector):
         access = access or oauth.BusinessAccess.from_meta(account.meta)
         if access is None or not access.refresh_token:
             raise oauth.business_missing()
-        app_id, secret = oauth.business_credentials(self.config)
-        response = self.http.post(
-            self.config.url("business", oauth.BUSINESS_REFRESH_PATH),
-            json={
-                "client_id": app_id,
-                "client_secret": secret,
-                "grant_type": "refresh_token",
-                "refresh_token": access.refresh_token,
-            },
+        response = self.business_token_request(
+            oauth.BUSINESS_REFRESH_PATH,
+            grant_type="refresh_token",
+            refresh_token=access.refresh_token,
         )
         fresh = oauth.parse_business_token(
             response.json(), previous=access, request_id=response.request_id
         )
         self.store_business(account, fresh)
         return fresh
+
+    def business_token_request(self, path: str, **grant: str) -> PlatformResponse:
+        """POST to a Business OAuth endpoint (token, refresh, revoke) with the Business app's credentials."""
+        app_id, secret = oauth.business_credentials(self.config)
+        return self.http.post(
+            self.config.url("business", path),
+            json={"client_id": app_id, "client_secret": secret, **grant},
+        )
 
     def store_business(self, account: ConnectedAccount, access: oauth.BusinessAccess) -> None:
         account.meta = {**(account.meta or {}), oauth.META_KEY: access.to_meta()}

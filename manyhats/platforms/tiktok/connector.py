@@ -173,15 +173,9 @@ class TikTokConnector(TikTokPublishing, TikTokEngagement, TikTokInsights):
             )
         business = oauth.BusinessAccess.from_meta(account.meta)
         if business is not None:
-            app_id, secret = oauth.business_credentials(self.config)
             try:
-                self.http.post(
-                    self.config.url("business", oauth.BUSINESS_REVOKE_PATH),
-                    json={
-                        "client_id": app_id,
-                        "client_secret": secret,
-                        "access_token": business.access_token,
-                    },
+                self.business_token_request(
+                    oauth.BUSINESS_REVOKE_PATH, access_token=business.access_token
                 )
             except PlatformError as err:
                 log.warning(
@@ -209,16 +203,11 @@ class TikTokConnector(TikTokPublishing, TikTokEngagement, TikTokInsights):
         self, account: ConnectedAccount, code: str, redirect_uri: str
     ) -> oauth.BusinessAccess:
         """Trade a Business authorization code and keep the grant on `account` (saved)."""
-        app_id, secret = oauth.business_credentials(self.config)
-        response = self.http.post(
-            self.config.url("business", oauth.BUSINESS_TOKEN_PATH),
-            json={
-                "client_id": app_id,
-                "client_secret": secret,
-                "grant_type": "authorization_code",
-                "auth_code": code,
-                "redirect_uri": redirect_uri,
-            },
+        response = self.business_token_request(
+            oauth.BUSINESS_TOKEN_PATH,
+            grant_type="authorization_code",
+            auth_code=code,
+            redirect_uri=redirect_uri,
         )
         access = oauth.parse_business_token(response.json(), request_id=response.request_id)
         if access.business_id != account.external_id:
