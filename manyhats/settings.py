@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "manyhats.web",
     "manyhats.sandbox",
     "manyhats.content",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +249,15 @@ CACHES = {
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+}
+
+# Background work (renditions, and later insight syncs and polling) is stored in
+# the database and run by `manyhats worker`; no broker to install.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "media"],
+    }
 }
 
 # The REST API pages at this size unless the client asks for less.

@@ -21,5 +21,17 @@ class ContentConfig(AppConfig):
                 "media.uploaded": _("Media uploaded"),
                 "media.updated": _("Media details changed"),
                 "media.deleted": _("Media deleted"),
+                "post.created": _("Post created"),
+                "post.updated": _("Post changed"),
+                "post.submitted": _("Post submitted for approval"),
+                "post.approved": _("Post approved"),
+                "post.rejected": _("Changes asked for"),
+                "post.deleted": _("Post deleted"),
             }
+        )
+        from manyhats.content.media.models import register_usage_counter
+        from manyhats.content.posts.models import PostMedia
+
+        register_usage_counter(
+            lambda asset: PostMedia.objects.filter(asset=asset).values("post").distinct().count()
         )

@@ -54,6 +54,16 @@ class RenditionRequest:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def row_key(self) -> str:
+        """The Rendition.spec this request is stored under: the spec's key for its plain
+        version, the key plus a short hash for a variant (subtitles burned in, a
+        sound track, another cover frame), so variants for different targets coexist."""
+        if self == RenditionRequest(spec=self.spec):
+            return self.spec
+        digest = hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()
+        return f"{self.spec}.{digest[:10]}"
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RenditionRequest:
         fields = cls.__dataclass_fields__
@@ -69,6 +79,7 @@ class _Plan:
     request: RenditionRequest
     spec: RenditionSpec
     key: str
+    row: str
     inputs: dict[str, Any]
     audio: MediaAsset | None = None
     cues: list[Cue] | None = None
@@ -123,7 +134,7 @@ def _plan(asset: MediaAsset, request: RenditionRequest) -> _Plan:
             json.dumps(track.cues, sort_keys=True).encode()
         ).hexdigest()[:16]
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
-    return _Plan(request, spec, key, inputs, audio, cues)
+    return _Plan(request, spec, key, request.row_key, inputs, audio, cues)
 
 
 def request_renditions(
@@ -135,7 +146,7 @@ def request_renditions(
     with transaction.atomic():
         for plan in plans:
             rendition, _ = Rendition.objects.select_for_update().get_or_create(
-                asset=asset, spec=plan.spec.key
+                asset=asset, spec=plan.row
             )
             if not _is_current(rendition, plan.key):
                 rendition.status = Rendition.Status.PENDING
@@ -174,7 +185,7 @@ def make_renditions(asset: MediaAsset, specs: Sequence[str | RenditionRequest]) 
         if rendition is not None and rendition.status == Rendition.Status.PROCESSING:
             _render(asset, rendition, plan)
         if rendition is None:
-            rendition = Rendition.objects.get(asset=asset, spec=plan.spec.key)
+            rendition = Rendition.objects.get(asset=asset, spec=plan.row)
         results.append(rendition)
     asset.refresh_status()
     return results
@@ -184,7 +195,7 @@ def _claim(asset: MediaAsset, plan: _Plan) -> Rendition | None:
     """Mark the rendition processing; None if another worker is already making it."""
     with transaction.atomic():
         rendition, _ = Rendition.objects.select_for_update().get_or_create(
-            asset=asset, spec=plan.spec.key
+            asset=asset, spec=plan.row
         )
         if _is_current(rendition, plan.key):
             return rendition
@@ -208,7 +219,7 @@ def _render(asset: MediaAsset, rendition: Rendition, plan: _Plan) -> None:
     out_dir = storage.absolute(asset.folder / "renditions")
     output_kind = plan.spec.output_for(asset.kind)
     suffix = ".jpg" if output_kind == "jpeg" else ".mp4"
-    final_name = asset.folder / "renditions" / f"{plan.spec.key}-{plan.key[:12]}{suffix}"
+    final_name = asset.folder / "renditions" / f"{plan.row}-{plan.key[:12]}{suffix}"
     old_name = rendition.file.name
     try:
         if not source.exists():

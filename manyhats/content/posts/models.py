@@ -1,0 +1,337 @@
+"""Posts: one idea written once, with one target per connected account.
+
+A Post holds what the targets share (copy, link, call to action, hashtags,
+first comment, media, pillar/persona/campaign, notes). A PostTarget is the post
+on one connected account in one format, with optional overrides of the copy
+and the media. `content.posts.compose` turns a target into exactly what will be
+sent (text with hashtags and CTA, the link with UTM parameters, the media
+items) and `content.rules` checks that against the platform.
+
+The strategy objects (Pillar, Persona, Campaign) are deliberately small here;
+the planning issue makes them richer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from manyhats.content.media.models import MediaAsset
+from manyhats.platforms.models import ConnectedAccount
+from manyhats.platforms.vocabulary import PostFormat
+from manyhats.workspaces.models import Workspace
+
+COLOR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #3366cc."))
+
+
+class Pillar(models.Model):
+    """A content pillar: a recurring theme the strategy promises the audience."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="pillars")
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    color = models.CharField(_("colour"), max_length=7, default="#4f6df5", validators=[COLOR_VALIDATOR])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        verbose_name = _("content pillar")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="content_pillar_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Persona(models.Model):
+    """Who a post is for."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="personas")
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        verbose_name = _("persona")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="content_persona_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A campaign groups posts (and later ads); its slug is the utm_campaign of their links."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="campaigns")
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("UTM name"),
+        max_length=80,
+        help_text=_("Sent as utm_campaign on every link of the campaign's posts."),
+    )
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-starts_on", "name"]
+        verbose_name = _("campaign")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "slug"], name="content_campaign_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallToAction(models.Model):
+    """One of the workspace's calls to action ("Läs mer", "Boka nu"), offered in the composer."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="calls_to_action")
+    label = models.CharField(_("call to action"), max_length=60)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["position", "id"]
+        verbose_name = _("call to action")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "label"], name="content_cta_unique_label")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class HashtagGroup(models.Model):
+    """A saved set of hashtags to add in one click ("#fika #stockholm #kaffe")."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="hashtag_groups")
+    name = models.CharField(_("name"), max_length=80)
+    tags = models.JSONField(_("hashtags"), default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        verbose_name = _("hashtag group")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="content_hashtag_group_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Post(models.Model):
+    """One idea, written once. Its targets are the same idea on each account."""
+
+    class Status(models.TextChoices):
+        IDEA = "idea", _("idea")
+        DRAFT = "draft", _("draft")
+        IN_REVIEW = "in_review", _("waiting for approval")
+        CHANGES_REQUESTED = "changes_requested", _("changes requested")
+        APPROVED = "approved", _("approved")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="posts")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    is_template = models.BooleanField(_("template"), default=False)
+    title = models.CharField(
+        _("working title"),
+        max_length=200,
+        blank=True,
+        help_text=_("For your team only; never published."),
+    )
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=2000, blank=True)
+    link_title = models.CharField(_("link title"), max_length=200, blank=True)
+    cta = models.ForeignKey(
+        CallToAction,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("call to action"),
+    )
+    hashtags = models.JSONField(_("hashtags"), default=list, blank=True)
+    first_comment = models.TextField(_("first comment"), blank=True)
+    pillar = models.ForeignKey(
+        Pillar, models.SET_NULL, null=True, blank=True, related_name="posts", verbose_name=_("pillar")
+    )
+    persona = models.ForeignKey(
+        Persona,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("persona"),
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("campaign"),
+    )
+    notes = models.TextField(
+        _("internal notes"), blank=True, help_text=_("For your team only; never published.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Bumped on every save of content; an approval names the revision it approved.
+    revision = models.PositiveIntegerField(default=1)
+    approved_revision = models.PositiveIntegerField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-updated_at", "-id"]
+        verbose_name = _("post")
+        indexes: ClassVar = [
+            models.Index(fields=["workspace", "status", "-updated_at"]),
+            models.Index(fields=["workspace", "is_template"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title()
+
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        first = (self.text.strip().splitlines() or [""])[0]
+        if first:
+            return first[:60] + ("…" if len(first) > 60 else "")
+        return str(_("Untitled post"))
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED and self.approved_revision == self.revision
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "title": self.title,
+            "text": self.text,
+            "link": self.link,
+            "cta": self.cta.label if self.cta else "",
+            "hashtags": list(self.hashtags),
+            "first_comment": self.first_comment,
+            "pillar": self.pillar.name if self.pillar else "",
+            "persona": self.persona.name if self.persona else "",
+            "campaign": self.campaign.name if self.campaign else "",
+        }
+
+
+class PostTarget(models.Model):
+    """The post on one connected account, in one format, with optional overrides."""
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="targets")
+    account = models.ForeignKey(ConnectedAccount, models.CASCADE, related_name="post_targets")
+    format = models.CharField(_("format"), max_length=20, choices=PostFormat.choices)
+    # None: the post's shared text; "" is a deliberate empty text (a story).
+    text_override = models.TextField(_("text for this account"), null=True, blank=True)
+    first_comment_override = models.TextField(null=True, blank=True)
+    # True: this target has its own media list (PostMedia rows with target=self).
+    own_media = models.BooleanField(default=False)
+    # Platform settings: TikTok privacy_level / disable_* / title, LinkedIn title, crop choice...
+    options = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["position", "id"]
+        verbose_name = _("post target")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["post", "account"], name="content_target_one_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id}:{self.account_id}:{self.format}"
+
+
+class PostMedia(models.Model):
+    """An asset in a post's shared media list (target empty) or in one target's own list."""
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="media_items")
+    target = models.ForeignKey(
+        PostTarget, models.CASCADE, null=True, blank=True, related_name="media_items"
+    )
+    asset = models.ForeignKey(MediaAsset, models.PROTECT, related_name="post_uses")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["position", "id"]
+        verbose_name = _("post media")
+
+
+class PostEvent(models.Model):
+    """The post's history: who did what, with the comment they left."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("created")
+        EDITED = "edited", _("edited")
+        SUBMITTED = "submitted", _("submitted for approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("asked for changes")
+        APPROVAL_WITHDRAWN = "approval_withdrawn", _("approval withdrawn by an edit")
+        COMMENTED = "commented", _("commented")
+        DUPLICATED = "duplicated", _("duplicated")
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    comment = models.TextField(blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["at", "id"]
+        verbose_name = _("post event")
+
+
+class ComposerSettings(models.Model):
+    """Per-workspace composer choices: which best-practice warnings to show, UTM tagging."""
+
+    workspace = models.OneToOneField(Workspace, models.CASCADE, related_name="composer_settings")
+    # Codes of the best-practice checks the workspace has turned off (content.posts.practice).
+    disabled_checks = models.JSONField(default=list, blank=True)
+    hashtag_warning_above = models.PositiveIntegerField(
+        _("warn above this many hashtags"), default=5
+    )
+    add_utm = models.BooleanField(
+        _("add UTM parameters to links"),
+        default=True,
+        help_text=_("utm_source is the platform, utm_medium “social”, utm_campaign the campaign."),
+    )
+    utm_medium = models.CharField(_("utm_medium"), max_length=40, default="social")
+
+    class Meta:
+        verbose_name = _("composer settings")
+
+    def __str__(self) -> str:
+        return f"composer settings of {self.workspace_id}"
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> ComposerSettings:
+        found, _created = cls.objects.get_or_create(workspace=workspace)
+        return found
