@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("manyhats.accounts.urls")),
     path("", include("manyhats.workspaces.urls")),
     path("", include("manyhats.platforms.urls")),
+    path("", include("manyhats.content.urls")),
     path("api/v1/", api.urls),
 ]

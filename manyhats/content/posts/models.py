@@ -333,5 +333,10 @@ class ComposerSettings(models.Model):
 
     @classmethod
     def of(cls, workspace: Workspace) -> ComposerSettings:
-        found, _created = cls.objects.get_or_create(workspace=workspace)
+        """The workspace's settings, made on first use together with the default calls to action."""
+        found, created = cls.objects.get_or_create(workspace=workspace)
+        if created:
+            from manyhats.content.posts.defaults import add_default_ctas
+
+            add_default_ctas(workspace)
         return found
