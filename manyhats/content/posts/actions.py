@@ -58,7 +58,7 @@ POST_FIELDS = (
     "campaign",
     "is_template",
 )
-_RELATED = {
+_RELATED: dict[str, type[CallToAction | Pillar | Persona | Campaign]] = {
     "cta": CallToAction,
     "pillar": Pillar,
     "persona": Persona,
@@ -130,7 +130,8 @@ def _resolve_fields(post: Post, fields: dict[str, Any]) -> None:
             if value in (None, "", 0):
                 value = None
             elif not isinstance(value, _RELATED[name]):
-                value = _RELATED[name].objects.filter(workspace=post.workspace, pk=value).first()
+                model = _RELATED[name]
+                value = model._default_manager.filter(workspace=post.workspace, pk=value).first()
                 if value is None:
                     raise ValidationError(
                         {name: _("Choose one of this workspace's options.")}, code="invalid"
@@ -178,7 +179,9 @@ def _assets(post: Post, ids: Sequence[int]) -> list[MediaAsset]:
     for asset in found.values():
         if asset.kind not in allowed:
             raise ValidationError(
-                _("“%(name)s” is a %(kind)s file and cannot be posted; attach it to a video instead.")
+                _(
+                    "“%(name)s” is a %(kind)s file and cannot be posted; attach it to a video instead."
+                )
                 % {"name": str(asset), "kind": asset.get_kind_display()},
                 code="media",
             )
@@ -254,8 +257,8 @@ def _text(value: str | None) -> str | None:
 
 def request_target_renditions(post: Post) -> int:
     """Queue every version the post's targets need and let the worker make them."""
-    from manyhats.content.tasks import make_asset_renditions
     from manyhats.content.media.renditions import request_renditions
+    from manyhats.content.tasks import make_asset_renditions
 
     per_asset: dict[MediaAsset, list[Any]] = {}
     for target in post.targets.select_related("account"):
@@ -520,7 +523,9 @@ def do_duplicate(
 
 
 @transaction.atomic
-def do_delete_post(membership: Membership, post: Post, *, request: HttpRequest | None = None) -> None:
+def do_delete_post(
+    membership: Membership, post: Post, *, request: HttpRequest | None = None
+) -> None:
     _check(membership, Perm.COMPOSE)
     post = Post.objects.select_for_update().get(pk=post.pk, workspace=membership.workspace)
     if post.status == Status.APPROVED and not membership.can(Perm.APPROVE):

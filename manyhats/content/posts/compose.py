@@ -42,7 +42,6 @@ _DEFAULT_IMAGE: dict[tuple[str, str], str] = {
     (INSTAGRAM, PostFormat.CAROUSEL): "ig_feed_4x5",
     (INSTAGRAM, PostFormat.STORY): "story_9x16",
     (FACEBOOK, PostFormat.STORY): "story_9x16",
-    (FACEBOOK, PostFormat.LINK): "link_1_91x1",
     (LINKEDIN, PostFormat.LINK): "link_1_91x1",
     (TIKTOK, PostFormat.PHOTO_POST): "story_9x16",
     (TIKTOK, PostFormat.MULTI_IMAGE): "story_9x16",
@@ -199,7 +198,7 @@ class PlannedMedia:
         duration = asset.duration_ms / 1000 if asset.duration_ms is not None else None
         if self.request is None:
             return MediaItem(
-                path=asset.original.name,
+                path=asset.original.name or "",
                 mime=asset.mime,
                 size=asset.size,
                 width=asset.width,
@@ -210,7 +209,7 @@ class PlannedMedia:
         made = self.rendition if self.ready else None
         output = SPECS[self.request.spec].output_for(asset.kind)
         return MediaItem(
-            path=made.file.name if made else "",
+            path=(made.file.name or "") if made else "",
             mime=made.mime if made else ("image/jpeg" if output == "jpeg" else "video/mp4"),
             size=made.size if made else None,
             width=self.width,
@@ -247,7 +246,9 @@ def rendition_request(target: PostTarget, asset: MediaAsset) -> RenditionRequest
             spec=spec,
             fit="pad" if opts.get("fit") == "pad" else "crop",
             subtitles=subtitles,
-            audio_asset_id=int(audio) if isinstance(audio, int | str) and str(audio).isdigit() else None,
+            audio_asset_id=int(audio)
+            if isinstance(audio, int | str) and str(audio).isdigit()
+            else None,
             track_volume=float(opts.get("track_volume", 1.0) or 0),
             original_volume=float(opts.get("original_volume", 1.0) or 0),
         )

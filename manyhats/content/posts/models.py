@@ -36,7 +36,9 @@ class Pillar(models.Model):
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="pillars")
     name = models.CharField(_("name"), max_length=80)
     description = models.TextField(_("description"), blank=True)
-    color = models.CharField(_("colour"), max_length=7, default="#4f6df5", validators=[COLOR_VALIDATOR])
+    color = models.CharField(
+        _("colour"), max_length=7, default="#4f6df5", validators=[COLOR_VALIDATOR]
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -62,7 +64,9 @@ class Persona(models.Model):
         ordering: ClassVar = ["name"]
         verbose_name = _("persona")
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="content_persona_unique_name")
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="content_persona_unique_name"
+            )
         ]
 
     def __str__(self) -> str:
@@ -87,7 +91,9 @@ class Campaign(models.Model):
         ordering: ClassVar = ["-starts_on", "name"]
         verbose_name = _("campaign")
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["workspace", "slug"], name="content_campaign_unique_slug")
+            models.UniqueConstraint(
+                fields=["workspace", "slug"], name="content_campaign_unique_slug"
+            )
         ]
 
     def __str__(self) -> str:
@@ -124,7 +130,9 @@ class HashtagGroup(models.Model):
         ordering: ClassVar = ["name"]
         verbose_name = _("hashtag group")
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="content_hashtag_group_unique")
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="content_hashtag_group_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -167,7 +175,12 @@ class Post(models.Model):
     hashtags = models.JSONField(_("hashtags"), default=list, blank=True)
     first_comment = models.TextField(_("first comment"), blank=True)
     pillar = models.ForeignKey(
-        Pillar, models.SET_NULL, null=True, blank=True, related_name="posts", verbose_name=_("pillar")
+        Pillar,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+        verbose_name=_("pillar"),
     )
     persona = models.ForeignKey(
         Persona,
@@ -246,8 +259,8 @@ class PostTarget(models.Model):
     account = models.ForeignKey(ConnectedAccount, models.CASCADE, related_name="post_targets")
     format = models.CharField(_("format"), max_length=20, choices=PostFormat.choices)
     # None: the post's shared text; "" is a deliberate empty text (a story).
-    text_override = models.TextField(_("text for this account"), null=True, blank=True)
-    first_comment_override = models.TextField(null=True, blank=True)
+    text_override = models.TextField(_("text for this account"), null=True, blank=True)  # noqa: DJ001
+    first_comment_override = models.TextField(null=True, blank=True)  # noqa: DJ001 - None: shared
     # True: this target has its own media list (PostMedia rows with target=self).
     own_media = models.BooleanField(default=False)
     # Platform settings: TikTok privacy_level / disable_* / title, LinkedIn title, crop choice...
@@ -259,7 +272,9 @@ class PostTarget(models.Model):
         ordering: ClassVar = ["position", "id"]
         verbose_name = _("post target")
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["post", "account"], name="content_target_one_per_account")
+            models.UniqueConstraint(
+                fields=["post", "account"], name="content_target_one_per_account"
+            )
         ]
 
     def __str__(self) -> str:
@@ -279,6 +294,9 @@ class PostMedia(models.Model):
     class Meta:
         ordering: ClassVar = ["position", "id"]
         verbose_name = _("post media")
+
+    def __str__(self) -> str:
+        return f"{self.post_id}:{self.target_id or '-'}:{self.asset_id}"
 
 
 class PostEvent(models.Model):
@@ -307,6 +325,9 @@ class PostEvent(models.Model):
     class Meta:
         ordering: ClassVar = ["at", "id"]
         verbose_name = _("post event")
+
+    def __str__(self) -> str:
+        return f"{self.post_id}:{self.kind}"
 
 
 class ComposerSettings(models.Model):

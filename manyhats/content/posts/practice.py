@@ -14,7 +14,14 @@ from manyhats.content.media.models import MediaAsset
 from manyhats.content.posts import compose
 from manyhats.content.posts.models import ComposerSettings, PostTarget
 from manyhats.content.rules import counting
-from manyhats.content.rules.limits import FACEBOOK, INSTAGRAM, LINKEDIN, PLATFORM_NAMES, TIKTOK, rules_for
+from manyhats.content.rules.limits import (
+    FACEBOOK,
+    INSTAGRAM,
+    LINKEDIN,
+    PLATFORM_NAMES,
+    TIKTOK,
+    rules_for,
+)
 from manyhats.content.rules.problems import Problem, warning
 from manyhats.platforms.vocabulary import PostFormat
 
@@ -50,7 +57,9 @@ def practice_problems(target: PostTarget, settings: ComposerSettings) -> list[Pr
                 "cta",
             )
         )
-    tags = len(counting.hashtags(text)) + len(counting.hashtags(compose.final_first_comment(target)))
+    tags = len(counting.hashtags(text)) + len(
+        counting.hashtags(compose.final_first_comment(target))
+    )
     limit = settings.hashtag_warning_above
     if tags > limit and (rules is None or rules.hashtags_max is None or tags <= rules.hashtags_max):
         message = ngettext(
@@ -62,10 +71,14 @@ def practice_problems(target: PostTarget, settings: ComposerSettings) -> list[Pr
     assets = compose.media_assets(target)
     burned = bool(target.options.get("burn_subtitles"))
     for index, asset in enumerate(assets):
-        if asset.kind == MediaAsset.Kind.VIDEO and not burned and not asset.subtitle_tracks.exists():
-            message = _(
-                "Add subtitles to video %(n)s: most people watch without sound."
-            ) % {"n": index + 1}
+        if (
+            asset.kind == MediaAsset.Kind.VIDEO
+            and not burned
+            and not asset.subtitle_tracks.exists()
+        ):
+            message = _("Add subtitles to video %(n)s: most people watch without sound.") % {
+                "n": index + 1
+            }
             found.append(warning("video_without_subtitles", message, "media", index))
         if (
             asset.kind == MediaAsset.Kind.IMAGE

@@ -256,7 +256,8 @@ def _rules() -> list[FormatRules]:
             kinds={IMAGE: _IG_STORY_IMAGE, VIDEO: _IG_STORY_VIDEO},
         ),
         _li(PostFormat.TEXT, text_required=True),
-        _li(PostFormat.LINK),
+        # Links: LinkedIn does not scrape; the article card takes one uploaded thumbnail.
+        _li(PostFormat.LINK, count=Span(0, 1), kinds={IMAGE: _LI_IMAGE}),
         _li(PostFormat.IMAGE, count=Span(1, 1), kinds={IMAGE: _LI_IMAGE}),
         # Multi-media post: "multiImage 2-20 images"
         _li(PostFormat.MULTI_IMAGE, count=Span(2, 20), kinds={IMAGE: _LI_IMAGE}),

@@ -1,12 +1,12 @@
 """`manyhats demo`: set up and run everything on the embedded default.
 
 Migrates the SQLite database in the data folder, seeds a demo workspace, and
-runs the web app under gunicorn and the platform sandbox (on port + 100) until
+runs the web app under gunicorn, the platform sandbox (on port + 100) and the
+background worker (`manyhats worker`: renditions, later publishing) until
 interrupted. The children's environment points the app at the sandbox
 (MANYHATS_SANDBOX_URL) and the sandbox's webhooks at the app
 (MANYHATS_SANDBOX_WEBHOOK_URL); platforms with real credentials in the
-environment still use the real APIs. Later rooms add their processes (the
-publishing worker) to `processes()`.
+environment still use the real APIs.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 "warning",
             ],
             "sandbox": [sys.executable, "-m", "manyhats", "sandbox", "--port", str(port + 100)],
+            "worker": [sys.executable, "-m", "manyhats", "worker"],
         }
 
     @staticmethod
