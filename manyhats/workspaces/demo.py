@@ -72,4 +72,8 @@ def seed_demo() -> User:
             Membership.objects.get_or_create(
                 workspace=workspace, user=user, defaults={"role": person.role}
             )
+        if spec is WORKSPACES[0]:
+            from manyhats.content.demo import seed_content
+
+            seed_content(workspace, owner)
     return owner

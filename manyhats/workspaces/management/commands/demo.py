@@ -23,7 +23,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from manyhats.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from manyhats.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, WORKSPACES, seed_demo
+from manyhats.workspaces.demo_connect import try_connect_demo_accounts
+from manyhats.workspaces.models import Workspace
 
 
 class Command(BaseCommand):
@@ -85,9 +87,16 @@ class Command(BaseCommand):
         }
         try:
             self._wait_for_sandbox(env["MANYHATS_SANDBOX_URL"], children["sandbox"])
+            self._wait_for_web(url, children["web"])
         except CommandError:
             self._stop(children)
             raise
+        first = Workspace.objects.filter(name=WORKSPACES[0].name).first()
+        if first is not None:
+            # The same address as MANYHATS_SITE_URL: OAuth comes back there, with the session.
+            line = try_connect_demo_accounts(url, first.slug, DEMO_EMAIL, DEMO_PASSWORD)
+            if line:
+                self.stdout.write(line)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nmanyhats is running at {url}\n"
@@ -127,6 +136,20 @@ class Command(BaseCommand):
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+    def _wait_for_web(self, url: str, child: subprocess.Popen[bytes], timeout: float = 60) -> None:
+        """Return once the web app answers /healthz; CommandError if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                raise CommandError(f"The web server exited with code {child.returncode}.")
+            try:
+                if httpx.get(f"{url}healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise CommandError(f"The web app did not answer on {url} within {timeout:.0f} seconds.")
 
     def _wait_for_sandbox(
         self, url: str, child: subprocess.Popen[bytes], timeout: float = 30
