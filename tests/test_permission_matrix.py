@@ -58,6 +58,83 @@ def _connected_account(workspace: Workspace, members: dict[str, User]) -> int:
     return account.pk
 
 
+def _post(workspace: Workspace, members: dict[str, User]) -> str:
+    """A draft post (its UUID) with one LinkedIn text target."""
+    from manyhats.content.posts.actions import TargetInput, do_create_post
+    from manyhats.platforms.models import ConnectedAccount
+
+    account = ConnectedAccount.objects.create(
+        workspace=workspace, platform="linkedin", external_id="urn:li:organization:77",
+        name="Acme posts", kind="organization", access_token="t",
+    )  # fmt: skip
+    owner = Membership.objects.get(workspace=workspace, user=members["owner"])
+    post = do_create_post(
+        owner, fields={"text": "Matrix post"}, targets=[TargetInput(account.pk, "text")]
+    )
+    return str(post.uuid)
+
+
+def _video_asset(workspace: Workspace, members: dict[str, User]) -> str:
+    """A video in the media library (its UUID) with English subtitles; no file is needed."""
+    from manyhats.content.media.models import MediaAsset, SubtitleTrack
+
+    asset = MediaAsset.objects.create(
+        workspace=workspace, kind="video", original="matrix/original.mp4", sha256="0" * 64,
+        mime="video/mp4", size=1000, width=320, height=240, duration_ms=2000,
+    )  # fmt: skip
+    SubtitleTrack.objects.create(
+        asset=asset, language="en", cues=[{"start_ms": 0, "end_ms": 900, "text": "Hi"}]
+    )
+    return str(asset.uuid)
+
+
+def _hashtag_group(workspace: Workspace, members: dict[str, User]) -> int:
+    from manyhats.content.posts.models import HashtagGroup
+
+    return HashtagGroup.objects.create(workspace=workspace, name="Matrix", tags=["a"]).pk
+
+
+def _strategy_object(kind: str) -> Callable[[Workspace, dict[str, User]], int]:
+    """A call to action, pillar, persona or campaign of the workspace (its pk)."""
+
+    def make(workspace: Workspace, members: dict[str, User]) -> int:
+        from manyhats.content.posts import models
+
+        if kind == "cta":
+            return models.CallToAction.objects.create(workspace=workspace, label="Matrix").pk
+        if kind == "campaign":
+            return models.Campaign.objects.create(workspace=workspace, name="M", slug="m").pk
+        model = models.Pillar if kind == "pillar" else models.Persona
+        return model.objects.create(workspace=workspace, name="Matrix").pk
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Makers that store media write under the test's own folder, not the data folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _image_asset(workspace: Workspace, members: dict[str, User]) -> str:
+    """A small JPEG ingested into the media library (its UUID)."""
+    from manyhats.content.media import ingest_upload
+    from manyhats.content.media.testing import jpeg_bytes, upload
+
+    asset = ingest_upload(workspace, members["owner"], upload("matrix.jpg", jpeg_bytes(64, 48)))
+    return str(asset.uuid)
+
+
+def _image_with_square(workspace: Workspace, members: dict[str, User]) -> str:
+    """A small JPEG with its "square_1x1" version made."""
+    from manyhats.content.media import make_renditions
+    from manyhats.content.media.models import MediaAsset
+
+    asset = MediaAsset.objects.get(uuid=_image_asset(workspace, members))
+    make_renditions(asset, ["square_1x1"])
+    return str(asset.uuid)
+
+
 # URL parameter -> maker, per web route name or API path parameter name.
 OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]] = {
     ("team_invitation_revoke", "pk"): _invitation,
@@ -69,8 +146,45 @@ OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]
         (f"channels_{name}", "pk"): _connected_account
         for name in ("reconnect", "disconnect", "disable", "enable", "limits")
     },
+    **{
+        (f"composer_cta_{name}", "pk"): _strategy_object("cta")
+        for name in ("rename", "move", "delete")
+    },
+    **{
+        (f"strategy_{kind}_{name}", "pk"): _strategy_object(kind)
+        for kind in ("pillar", "persona", "campaign")
+        for name in ("edit", "delete")
+    },
+    ("hashtag_group_edit", "pk"): _hashtag_group,
+    ("hashtag_group_delete", "pk"): _hashtag_group,
+    **{
+        (f"compose_{name}", "post"): _post
+        for name in (
+            *("post", "check", "submit", "approve", "reject", "comment"),
+            *("duplicate", "save_template", "use_template", "delete"),
+        )
+    },
+    **{
+        (f"media_{name}", "asset"): _image_asset
+        for name in ("asset", "focal", "versions", "delete", "original", "thumb")
+    },
+    ("media_rendition", "asset"): _image_with_square,
+    ("media_rendition", "spec"): lambda w, m: "square_1x1",
+    **{
+        (f"media_{name}", "asset"): _video_asset
+        for name in ("sound_track", "subtitles_add", "subtitles_edit", "subtitles_file")
+    },
+    ("media_subtitles_delete", "asset"): _video_asset,
+    **{
+        (f"media_subtitles_{name}", "language"): (lambda w, m: "en")
+        for name in ("edit", "file", "delete")
+    },
     ("api", "member_id"): _guest_membership,
     ("api", "invitation_id"): _invitation,
+    ("api", "post_id"): _post,
+    ("api", "asset_id"): _video_asset,
+    ("api", "language"): lambda w, m: "en",
+    ("api", "group_id"): _hashtag_group,
 }
 
 # Valid bodies, so that what is checked is the gate and not input validation.
@@ -82,6 +196,33 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): {
         "email": "new@example.com",
         "role": "guest",
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts"): {"text": "Hello", "hashtags": ["fika"]},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/posts/{post_id}"): {"title": "Renamed"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/duplicate"): {"as_template": False},
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/submit"): {"comment": ""},
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/approve"): {"comment": "Fine"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/reject"): {
+        "comment": "Change the picture"
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/comments"): {
+        "comment": "Looks good"
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/hashtag-groups"): {
+        "name": "Fika",
+        "tags": ["fika", "kaffe"],
+    },
+    # An upload is multipart; a JSON body reaches the gate and is then refused (422).
+    ("POST", "/api/v1/workspaces/{workspace_id}/media"): {},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/media/{asset_id}"): {
+        "title": "Renamed",
+        "focal_x": 0.3,
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/media/{asset_id}/renditions"): {
+        "specs": ["square_1x1"]
+    },
+    ("PUT", "/api/v1/workspaces/{workspace_id}/media/{asset_id}/subtitles/{language}"): {
+        "text": "1\n00:00:00,000 --> 00:00:01,000\nHej\n"
     },
 }
 

@@ -12,12 +12,16 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI, Router, Swagger
 
 from manyhats.api import account, errors, tokens, workspaces
+from manyhats.api import media as media_api
+from manyhats.api import posts as posts_api
 from manyhats.api.auth import SessionReadAuth, TokenAuth, UserRateThrottle
 
 ROUTERS: list[tuple[str, Router]] = [
     ("", account.router),
     ("/tokens", tokens.router),
     ("/workspaces", workspaces.router),
+    ("/workspaces", posts_api.router),
+    ("/workspaces", media_api.router),
 ]
 
 DESCRIPTION = """

@@ -11,7 +11,7 @@ class ContentConfig(AppConfig):
         from PIL import Image
 
         from manyhats.content.media.images import image_pixel_limit
-        from manyhats.workspaces.audit import ACTION_LABELS
+        from manyhats.workspaces.audit import ACTION_LABELS, FIELD_LABELS
 
         # Pillow warns past this many pixels and refuses at twice as many; our
         # own check refuses at the limit itself (see media.images).
@@ -27,6 +27,56 @@ class ContentConfig(AppConfig):
                 "post.approved": _("Post approved"),
                 "post.rejected": _("Changes asked for"),
                 "post.deleted": _("Post deleted"),
+                "composer.updated": _("Composer settings changed"),
+                "cta.created": _("Call to action added"),
+                "cta.updated": _("Call to action renamed"),
+                "cta.moved": _("Call to action moved"),
+                "cta.deleted": _("Call to action deleted"),
+                "pillar.created": _("Pillar added"),
+                "pillar.updated": _("Pillar changed"),
+                "pillar.deleted": _("Pillar deleted"),
+                "persona.created": _("Persona added"),
+                "persona.updated": _("Persona changed"),
+                "persona.deleted": _("Persona deleted"),
+                "campaign.created": _("Campaign added"),
+                "campaign.updated": _("Campaign changed"),
+                "campaign.deleted": _("Campaign deleted"),
+                "hashtag_group.created": _("Hashtag group added"),
+                "hashtag_group.updated": _("Hashtag group changed"),
+                "hashtag_group.deleted": _("Hashtag group deleted"),
+            }
+        )
+        FIELD_LABELS.update(
+            {
+                "title": _("title"),
+                "text": _("text"),
+                "link": _("link"),
+                "cta": _("call to action"),
+                "label": _("call to action"),
+                "hashtags": _("hashtags"),
+                "first_comment": _("first comment"),
+                "pillar": _("pillar"),
+                "persona": _("persona"),
+                "campaign": _("campaign"),
+                "status": _("status"),
+                "comment": _("comment"),
+                "revision": _("revision"),
+                "copied_from": _("copied from"),
+                "description": _("description"),
+                "color": _("colour"),
+                "starts_on": _("starts"),
+                "ends_on": _("ends"),
+                "disabled_checks": _("best-practice checks turned off"),
+                "hashtag_warning_above": _("warn above this many hashtags"),
+                "add_utm": _("add UTM parameters to links"),
+                "utm_medium": _("utm_medium"),
+                "tags": _("tags"),
+                "alt_text": _("alt text"),
+                "focal_point": _("focal point"),
+                "subtitles": _("subtitles"),
+                "cues": _("subtitle lines"),
+                "position": _("position"),
+                "posts": _("posts"),
             }
         )
         from manyhats.content.media.models import register_usage_counter

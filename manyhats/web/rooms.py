@@ -7,7 +7,7 @@ says what is coming; its issue replaces `url_name` when it lands.
 Highlighting the current room: a view that serves a room passes its key in
 the template context, e.g. ``render(request, "team/list.html",
 {"active_room": "team", ...})``; the keys are the `key` of each entry below
-("calendar", "compose", "inbox", "analytics", "ads", "team", "settings").
+("calendar", "compose", "media", "inbox", "analytics", "ads", "team", "settings").
 When a view passes none, the frame falls back to the first path segment after
 ``/w/<slug>/`` if it names a room (see `room_from_path`), so ``/w/acme/team/``
 highlights Team. The active link carries ``aria-current="page"``.
@@ -56,7 +56,7 @@ ROOMS: list[Room] = [
     Room(
         "compose",
         _("Compose"),
-        "room",
+        "compose",
         Perm.COMPOSE,
         "pen",
         _(
@@ -64,6 +64,9 @@ ROOMS: list[Room] = [
             "platform's limits checked while you type, previews, media and approvals."
         ),
     ),
+    # In the navigation of those who compose; the library's pages and files can be read by
+    # every member (previews of posts show them).
+    Room("media", _("Media library"), "media_library", Perm.COMPOSE, "grid"),
     Room(
         "inbox",
         _("Inbox"),

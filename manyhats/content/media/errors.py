@@ -22,7 +22,7 @@ else:
 MESSAGES: dict[str, LazyStr] = {
     "empty_file": _("The file is empty. Choose the file again and upload it once more."),
     "too_large": _(
-        "This %(kind)s is %(size)s; the largest allowed is %(limit)s. Make it smaller "
+        "This file is %(size)s; the largest %(kind)s file allowed is %(limit)s. Make it smaller "
         "(shorter, lower resolution or more compressed) and upload it again."
     ),
     "unsupported_type": _(

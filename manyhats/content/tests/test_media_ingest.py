@@ -185,7 +185,10 @@ def test_an_oversized_file_is_refused_while_streaming(workspace, owner, media_ro
     assert len(data) > 20_000
     error = refuse(workspace, owner, "big.jpg", data, "too_large", media_root)
 
-    assert "This image is" in error.messages[0] and "largest allowed is 9.8 KB" in error.messages[0]
+    assert (
+        "This file is" in error.messages[0]
+        and "largest image file allowed is 9.8 KB" in error.messages[0]
+    )
 
 
 def test_a_declared_size_over_every_limit_is_refused_without_reading(workspace, owner, media_root):

@@ -257,6 +257,7 @@ def test_targets_burning_different_subtitles_get_their_own_versions(
     [reel] = compose.planned_media(_target(post, "instagram"))
     [tiktok] = compose.planned_media(_target(post, "tiktok"))
     assert reel.ready and tiktok.ready
+    assert reel.rendition is not None and tiktok.rendition is not None
     assert reel.rendition.file.name != tiktok.rendition.file.name
     assert reel.rendition.params["inputs"]["request"]["subtitles"] == "sv"
     assert (reel.rendition.width, reel.rendition.height) == (1080, 1920)

@@ -93,6 +93,7 @@ def test_the_room_is_found_from_the_path_when_a_view_passes_none(workspace, memb
     assert [link.key for link in context["shell_rooms"]] == [
         "calendar",
         "compose",
+        "media",
         "inbox",
         "analytics",
         "team",
