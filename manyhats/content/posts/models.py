@@ -21,6 +21,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyhats.content.media.models import MediaAsset
 from manyhats.platforms.models import ConnectedAccount
@@ -303,14 +304,18 @@ class PostEvent(models.Model):
     """The post's history: who did what, with the comment they left."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("created")
-        EDITED = "edited", _("edited")
-        SUBMITTED = "submitted", _("submitted for approval")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("asked for changes")
-        APPROVAL_WITHDRAWN = "approval_withdrawn", _("approval withdrawn by an edit")
-        COMMENTED = "commented", _("commented")
-        DUPLICATED = "duplicated", _("duplicated")
+        # Read after the person's name in the post's history ("Maja approved").
+        CREATED = "created", pgettext_lazy("post history", "created")
+        EDITED = "edited", pgettext_lazy("post history", "edited")
+        SUBMITTED = "submitted", pgettext_lazy("post history", "submitted for approval")
+        APPROVED = "approved", pgettext_lazy("post history", "approved")
+        REJECTED = "rejected", pgettext_lazy("post history", "asked for changes")
+        APPROVAL_WITHDRAWN = (
+            "approval_withdrawn",
+            pgettext_lazy("post history", "edited, which withdrew the approval"),
+        )
+        COMMENTED = "commented", pgettext_lazy("post history", "commented")
+        DUPLICATED = "duplicated", pgettext_lazy("post history", "created as a copy")
 
     post = models.ForeignKey(Post, models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)
