@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -10,6 +12,25 @@ from manyhats.workspaces.models import Membership, Workspace
 from manyhats.workspaces.roles import Role
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On SQLite the live server's threads share the test's one in-memory connection, so a
+    page loading many pictures at once would use it from several threads at the same time
+    ("bad parameter or other API misuse"). There the live server takes one request at a
+    time; Django closes each connection of a single-threaded server, so browsers are not
+    held up. PostgreSQL keeps the threaded server."""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneRequestAtATime(WSGIServer):
+        # The live server thread has already taken over the test's connections.
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        LiveServerThread.server_class = OneRequestAtATime  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
