@@ -13,12 +13,9 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -49,6 +46,7 @@ from manyhats.platforms.vocabulary import (
     Capability,
     PostFormat,
 )
+from manyhats.web.csp import with_csp
 from manyhats.workspaces.access import (
     NotAllowed,
     NotMember,
@@ -111,26 +109,7 @@ def _channels_url(slug: str) -> str:
     return reverse("channels", args=[slug])
 
 
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _with_csp(
-    response: HttpResponse, *, forms: Iterable[str] = (), images: Iterable[str] = ()
-) -> HttpResponse:
-    """Widen the page's CSP just enough: the consent pages a connect form redirects to
-    (Chrome applies form-action to redirects) and the platforms' avatar hosts."""
-    base: dict[str, Any] = settings.SECURE_CSP
-    policy: dict[str, list[str]] = {k: list(v) for k, v in base.items()}
-    extra_forms = sorted({o for o in map(_origin, forms) if o})
-    extra_images = sorted({o for o in map(_origin, images) if o})
-    policy["form-action"] = [*policy.get("form-action", []), *extra_forms]
-    policy["img-src"] = [*policy.get("img-src", []), *extra_images]
-    response._csp_config = policy  # type: ignore[attr-defined]
-    return response
+_with_csp = with_csp
 
 
 # The Channels page -----------------------------------------------------------------------

@@ -528,3 +528,14 @@ def test_a_new_tiktok_target_offers_the_accounts_privacy_levels_with_none_chosen
     ]
     assert re.search(rf'name="t{tt.pk}-allow_duet" value="1" disabled', html)
     assert "Turned off in this creator's TikTok settings" in html
+
+
+def test_the_composer_page_may_show_the_accounts_avatars(workspace, members):
+    four_accounts(
+        workspace, instagram={"avatar_url": "https://scontent.cdninstagram.example/p/a.jpg"}
+    )
+    response = client_for(members["editor"]).get(reverse("compose_new", args=["acme"]))
+    assert response.status_code == 200
+    img_src = next(d for d in response["Content-Security-Policy"].split(";") if "img-src" in d)
+    assert "https://scontent.cdninstagram.example" in img_src
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
