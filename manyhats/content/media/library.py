@@ -381,6 +381,14 @@ def do_sound_track(
         audio_offset_ms=max(0, int(offset_ms)),
     )
     (row,) = request_renditions(video, [wanted])
+    # Posts' Reels/TikTok/carousel versions of this video mix it in too (content.posts.compose).
+    video.sound_track = {
+        "audio_asset_id": wanted.audio_asset_id,
+        "original_volume": wanted.original_volume,
+        "track_volume": wanted.track_volume,
+        "audio_offset_ms": wanted.audio_offset_ms,
+    }
+    video.save(update_fields=["sound_track"])
     if row.status == Rendition.Status.PENDING:
         enqueue(video)
     return row

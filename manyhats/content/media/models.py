@@ -95,6 +95,9 @@ class MediaAsset(models.Model):
         default=0.5,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
     )
+    # A sound track mixed under this video wherever it is transcoded for a post:
+    # {"audio_asset_id", "original_volume", "track_volume", "audio_offset_ms"}; {} for none.
+    sound_track = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.READY
     )

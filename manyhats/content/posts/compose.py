@@ -25,7 +25,7 @@ from manyhats.content.media.specs import SPECS
 from manyhats.content.posts.models import ComposerSettings, Post, PostTarget
 from manyhats.content.rules.check import check as rules_check
 from manyhats.content.rules.limits import FACEBOOK, INSTAGRAM, LINKEDIN, TIKTOK, rules_for
-from manyhats.content.rules.problems import Problem
+from manyhats.content.rules.problems import Problem, warning
 from manyhats.platforms.vocabulary import MediaItem, PostFormat, PublishRequest
 
 ORIGINAL = "original"
@@ -242,15 +242,22 @@ def rendition_request(target: PostTarget, asset: MediaAsset) -> RenditionRequest
             return None
         subtitles = str(opts.get("burn_subtitles") or "") or None
         audio = opts.get("audio_asset_id")
+        mix = dict(asset.sound_track or {})
+        if isinstance(audio, int | str) and str(audio).isdigit():
+            mix = {
+                "audio_asset_id": int(audio),
+                "track_volume": float(opts.get("track_volume", 1.0) or 0),
+                "original_volume": float(opts.get("original_volume", 1.0) or 0),
+                "audio_offset_ms": int(opts.get("audio_offset_ms", 0) or 0),
+            }
         return RenditionRequest(
             spec=spec,
             fit="pad" if opts.get("fit") == "pad" else "crop",
             subtitles=subtitles,
-            audio_asset_id=int(audio)
-            if isinstance(audio, int | str) and str(audio).isdigit()
-            else None,
-            track_volume=float(opts.get("track_volume", 1.0) or 0),
-            original_volume=float(opts.get("original_volume", 1.0) or 0),
+            audio_asset_id=mix.get("audio_asset_id"),
+            track_volume=float(mix.get("track_volume", 1.0)),
+            original_volume=float(mix.get("original_volume", 1.0)),
+            audio_offset_ms=int(mix.get("audio_offset_ms", 0)),
         )
     return None
 
@@ -303,7 +310,7 @@ def check_options(target: PostTarget) -> dict[str, Any]:
 def rule_problems(target: PostTarget, settings: ComposerSettings | None = None) -> list[Problem]:
     """What the platform would reject (errors) or change (warnings), from content.rules."""
     planned = planned_media(target)
-    return rules_check(
+    found = rules_check(
         platform_of(target),
         str(target.format),
         final_text(target, settings),
@@ -311,6 +318,17 @@ def rule_problems(target: PostTarget, settings: ComposerSettings | None = None) 
         account_limits=target.account.account_limits if target.account.limits else None,
         options=check_options(target),
     )
+    burn = bool(target.options.get("burn_subtitles"))
+    for index, item in enumerate(planned):
+        sound = bool(item.asset.sound_track) or bool(target.options.get("audio_asset_id"))
+        if item.asset.kind == MediaAsset.Kind.VIDEO and item.request is None and (burn or sound):
+            message = _(
+                "Video %(n)s goes to %(platform)s as it was uploaded: burned-in subtitles and "
+                "sound tracks are added only to Reels, stories, TikTok and carousel versions. "
+                "Add them to the file before uploading, or choose another format."
+            ) % {"n": index + 1, "platform": target.account.get_platform_display()}
+            found.append(warning("video_sent_as_uploaded", message, "media", index))
+    return found
 
 
 def target_problems(target: PostTarget, settings: ComposerSettings | None = None) -> list[Problem]:

@@ -323,3 +323,37 @@ def test_video_without_subtitles_is_flagged_unless_burned_in(
     add_subtitle_track(video, SRT, language="sv")
     codes = [p.code for p in compose.target_problems(_target(post, "linkedin"))]
     assert "video_without_subtitles" not in codes
+
+
+def test_a_videos_sound_track_goes_into_its_vertical_versions_and_is_never_dropped_silently(
+    workspace, members, editor, accounts, tmp_path
+):
+    from manyhats.content.media.testing import make_audio
+
+    video = ingest_upload(
+        workspace,
+        members["editor"],
+        upload("v.mp4", make_video(tmp_path / "v.mp4", seconds=3.5).read_bytes()),
+    )
+    music = ingest_upload(
+        workspace,
+        members["editor"],
+        upload("m.mp3", make_audio(tmp_path / "m.mp3", seconds=3).read_bytes()),
+    )
+    video.sound_track = {"audio_asset_id": music.pk, "original_volume": 0.5, "track_volume": 1.0}
+    video.save()
+    post = _post(
+        editor,
+        accounts,
+        [
+            ("tiktok", "video", {"options": {"privacy_level": "SELF_ONLY"}}),
+            ("linkedin", "video", {"options": {"burn_subtitles": "sv"}}),
+        ],
+        text="Film",
+        media=[video],
+    )
+    [tiktok] = compose.planned_media(_target(post, "tiktok"))
+    assert tiktok.request is not None
+    assert (tiktok.request.audio_asset_id, tiktok.request.original_volume) == (music.pk, 0.5)
+    linkedin = compose.target_problems(_target(post, "linkedin"))
+    assert "video_sent_as_uploaded" in [p.code for p in linkedin]
