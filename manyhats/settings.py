@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "manyhats.web",
     "manyhats.sandbox",
     "manyhats.content",
+    "manyhats.publishing",
     "django_tasks_db",
 ]
 

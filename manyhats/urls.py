@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("manyhats.workspaces.urls")),
     path("", include("manyhats.platforms.urls")),
     path("", include("manyhats.content.urls")),
+    path("", include("manyhats.publishing.urls")),
     path("api/v1/", api.urls),
 ]

@@ -27,6 +27,7 @@ class ContentConfig(AppConfig):
                 "post.approved": _("Post approved"),
                 "post.rejected": _("Changes asked for"),
                 "post.deleted": _("Post deleted"),
+                "post.scheduled": _("Post scheduled"),
                 "composer.updated": _("Composer settings changed"),
                 "cta.created": _("Call to action added"),
                 "cta.updated": _("Call to action renamed"),

@@ -24,11 +24,12 @@ def _keep_connections() -> Iterator[None]:
         db_worker.close_old_connections = original
 
 
-def run_tasks(
-    *, batch: bool = True, interval: float = 1.0, worker_id: str = "inline", signals: bool = False
-) -> None:
-    """Run queued tasks of every queue; with `batch`, return once the queue is empty."""
-    worker = db_worker.Worker(
+def task_worker(
+    *, batch: bool = True, interval: float = 1.0, worker_id: str = "inline"
+) -> db_worker.Worker:
+    """django-tasks-db's worker for every queue; set `.running = False` to stop it after
+    the task in hand."""
+    return db_worker.Worker(
         queue_names=["*"],
         interval=interval if not batch else 0,
         batch=batch,
@@ -38,6 +39,13 @@ def run_tasks(
         worker_id=worker_id,
         excluded_queue_names=[],
     )
+
+
+def run_tasks(
+    *, batch: bool = True, interval: float = 1.0, worker_id: str = "inline", signals: bool = False
+) -> None:
+    """Run queued tasks of every queue; with `batch`, return once the queue is empty."""
+    worker = task_worker(batch=batch, interval=interval, worker_id=worker_id)
     if signals:
         worker.configure_signals()
     with _keep_connections() if batch else contextlib.nullcontext():

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -6,6 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -46,6 +48,19 @@ def placeholder_view(room: Room) -> Callable[..., HttpResponseBase]:
     return workspace_view(room.perm)(_placeholder)
 
 
+def _workers() -> dict[str, object]:
+    from manyhats.publishing.models import WorkerHeartbeat
+
+    now = timezone.now()
+    last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    alive = WorkerHeartbeat.objects.filter(seen_at__gte=now - timedelta(seconds=60)).count()
+    return {
+        "ok": True,
+        "alive": alive,
+        "last_seen_seconds_ago": round((now - last).total_seconds()) if last else None,
+    }
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -62,6 +77,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
         checks["migrations"] = {"ok": not pending, "pending": len(pending)}
     ok = all(c["ok"] for c in checks.values())
+    if checks["database"]["ok"] and not checks.get("migrations", {}).get("pending"):
+        # Reported, never failing the check: web processes serve without a worker.
+        checks["workers"] = _workers()
     return JsonResponse(
         {"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503
     )

@@ -1,0 +1,398 @@
+"""Publishing: scheduling targets, claiming what is due, and acting on it exactly once.
+
+    schedule(membership, post, at)        targets -> Publication rows (scheduled)
+    claim(worker, limit)                  due rows leased to this worker
+    process(publication, worker)          one step: publish, poll, reconcile or retry
+
+The rule that makes a publish happen at most once: before the request goes
+out, the row is marked `publishing` with `first_sent_at` and committed. If the
+outcome is not known (timeout after sending, lost response, the worker killed),
+the row becomes `unconfirmed`, and the next step asks the platform
+(`find_published`) whether the post exists; only when the platform says it
+surely does not is it sent again. When the platform cannot tell, a person is
+asked (held). A target's failure never touches its siblings.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from manyhats.content.posts import compose
+from manyhats.content.posts.actions import can_schedule
+from manyhats.content.posts.models import Post, PostTarget
+from manyhats.platforms.errors import PlatformError
+from manyhats.platforms.registry import get_connector
+from manyhats.platforms.vocabulary import (
+    PublishFingerprint,
+    PublishHandle,
+    PublishOutcome,
+    PublishRequest,
+    PublishState,
+)
+from manyhats.publishing.models import Publication, PublishAttempt
+from manyhats.workspaces.audit import record
+from manyhats.workspaces.models import Membership
+from manyhats.workspaces.roles import Perm
+
+log = logging.getLogger(__name__)
+State = Publication.State
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+MEDIA_WAIT = timedelta(seconds=30)
+MEDIA_URL_MAX_AGE = 3 * 24 * 3600
+_SIGNER_SALT = "manyhats.publishing.media"
+
+
+# Scheduling.
+
+
+@transaction.atomic
+def schedule(
+    membership: Membership, post: Post, at: datetime, *, request: Any = None
+) -> list[Publication]:
+    """Put every target of `post` in the queue for `at` (UTC-aware). Re-scheduling moves
+    the ones not published yet; published ones stay."""
+    if not membership.can(Perm.COMPOSE):
+        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    if timezone.is_naive(at):
+        raise ValueError("schedule() needs an aware datetime")
+    post = Post.objects.select_for_update().get(pk=post.pk, workspace=membership.workspace)
+    if not can_schedule(post):
+        if post.workspace.requires_approval and not post.is_approved:
+            raise ValidationError(
+                _("This post needs approval before it can be scheduled."), code="not_approved"
+            )
+        raise ValidationError(
+            _("This post is %(status)s and cannot be scheduled.")
+            % {"status": post.get_status_display()},
+            code="status",
+        )
+    blocking = compose.blocking_problems(post)
+    if blocking:
+        target, problem = blocking[0]
+        raise ValidationError(
+            _("%(account)s: %(problem)s")
+            % {"account": target.account.name, "problem": problem.message},
+            code="problems",
+        )
+    rows = []
+    for target in post.targets.select_related("account"):
+        row, created = Publication.objects.select_for_update().get_or_create(
+            target=target,
+            defaults={"workspace": post.workspace, "scheduled_at": at, "due_at": at},
+        )
+        if not created and row.state in (
+            State.SCHEDULED,
+            State.CANCELLED,
+            State.HELD,
+            State.FAILED,
+        ):
+            row.state, row.scheduled_at, row.due_at = State.SCHEDULED, at, at
+            row.error_code = row.error_reason = row.error_message = row.note = ""
+            row.attempts = 0
+            row.updated_at = timezone.now()
+            row.save()
+        rows.append(row)
+    record(
+        "post.scheduled",
+        actor=membership.user,
+        workspace=post.workspace,
+        obj=post,
+        after={"scheduled_at": at.isoformat(), "targets": len(rows)},
+        request=request,
+    )
+    return rows
+
+
+# Claiming.
+
+
+def claim(worker: str, limit: int = 20, now: datetime | None = None) -> list[int]:
+    """Lease up to `limit` due publications to `worker`; their ids, oldest due first.
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so workers never wait on each
+    other. SQLite: the transaction takes the write lock first (BEGIN IMMEDIATE),
+    so the select-then-update is a compare-and-set all the same.
+    """
+    now = now or timezone.now()
+    due = Publication.objects.filter(
+        state__in=[*Publication.ACTIVE, State.PUBLISHING], due_at__lte=now
+    ).exclude(lease_until__gt=now)
+    with transaction.atomic():
+        query = due.order_by("due_at", "id").values_list("id", flat=True)[:limit]
+        if connection.features.has_select_for_update_skip_locked:
+            query = (
+                due.select_for_update(skip_locked=True)
+                .order_by("due_at", "id")
+                .values_list("id", flat=True)[:limit]
+            )
+        ids = list(query)
+        if ids:
+            Publication.objects.filter(pk__in=ids).exclude(lease_until__gt=now).update(
+                lease_owner=worker, lease_until=now + LEASE
+            )
+    return ids
+
+
+# Acting.
+
+
+def process(publication_id: int, worker: str) -> Publication:
+    """Take one step for a claimed publication. Never raises for a platform's answer."""
+    pub = Publication.objects.select_related("target__post__workspace", "target__account").get(
+        pk=publication_id
+    )
+    if pub.lease_owner != worker:
+        return pub  # someone else's now
+    if pub.state == State.PUBLISHING:
+        # Our own earlier self (or another worker) died after sending: we cannot know.
+        _set(pub, State.UNCONFIRMED, note=_("The worker stopped while publishing; checking."))
+    if pub.state == State.SCHEDULED:
+        _publish(pub, worker)
+    elif pub.state == State.PROCESSING:
+        _poll(pub, worker)
+    elif pub.state == State.UNCONFIRMED:
+        _reconcile(pub, worker)
+    return pub
+
+
+def _set(pub: Publication, state: str, **fields: Any) -> None:
+    pub.state = state
+    for name, value in fields.items():
+        setattr(pub, name, value)
+    pub.updated_at = timezone.now()
+    pub.save()
+
+
+def _release(pub: Publication, state: str, due: datetime | None = None, **fields: Any) -> None:
+    """Set the state and give the lease back (the row is free for any worker when due)."""
+    fields.setdefault("lease_owner", "")
+    fields.setdefault("lease_until", None)
+    if due is not None:
+        fields["due_at"] = due
+    _set(pub, state, **fields)
+
+
+def media_url(path: str) -> str:
+    """A public, signed, expiring URL of a media file (Instagram and TikTok fetch media)."""
+    token = signing.dumps(path, salt=_SIGNER_SALT, compress=True)
+    return settings.SITE_URL.rstrip("/") + reverse("publishing_media", args=[token])
+
+
+def read_media_token(token: str) -> str:
+    """The file path in a media URL's token; signing.BadSignature when forged or too old."""
+    return str(signing.loads(token, salt=_SIGNER_SALT, max_age=MEDIA_URL_MAX_AGE))
+
+
+def _request_for(target: PostTarget) -> PublishRequest:
+    request = compose.publish_request(target)
+    media = tuple(
+        replace(item, url=item.url or (media_url(item.path) if item.path else ""))
+        for item in request.media
+    )
+    return replace(request, media=media)
+
+
+def _attempt(pub: Publication, kind: str, worker: str) -> PublishAttempt:
+    return PublishAttempt.objects.create(publication=pub, kind=kind, worker=worker)
+
+
+def _finish(
+    attempt: PublishAttempt, result: str, error: PlatformError | None = None, summary: str = ""
+) -> None:
+    attempt.finished_at = timezone.now()
+    attempt.result = result
+    if error is not None:
+        attempt.error_code = str(error.code_label or "")[:100]
+        attempt.request_id = (error.request_id or "")[:200]
+        summary = summary or error.message
+    attempt.summary = summary[:2000]
+    attempt.save()
+
+
+def _publish(pub: Publication, worker: str) -> None:
+    target = pub.target
+    try:
+        request = _request_for(target)
+    except ValueError:
+        # A version (crop, transcode) is still being made by the background worker.
+        _release(
+            pub,
+            State.SCHEDULED,
+            due=timezone.now() + MEDIA_WAIT,
+            note=_("Waiting for the media versions to be made."),
+        )
+        return
+    connector = get_connector(target.account.platform, target.account)
+    now = timezone.now()
+    # The point of no return: committed before the request can reach the platform.
+    _set(
+        pub,
+        State.PUBLISHING,
+        attempts=pub.attempts + 1,
+        first_sent_at=pub.first_sent_at or now,
+        fingerprint={
+            "idempotency_key": request.idempotency_key,
+            "text": request.text,
+            "format": str(request.format),
+            "media_count": len(request.media),
+            "link": request.link,
+        },
+        note="",
+    )
+    attempt = _attempt(pub, PublishAttempt.Kind.PUBLISH, worker)
+    try:
+        with connector:
+            outcome = connector.publish(target.account, request)
+    except PlatformError as error:
+        _finish(attempt, "error", error)
+        _after_error(pub, error)
+        return
+    _finish(attempt, outcome.state, outcome.error, _summary(outcome))
+    _after_outcome(pub, outcome)
+
+
+def _poll(pub: Publication, worker: str) -> None:
+    target = pub.target
+    connector = get_connector(target.account.platform, target.account)
+    attempt = _attempt(pub, PublishAttempt.Kind.POLL, worker)
+    try:
+        with connector:
+            outcome = connector.poll(target.account, PublishHandle.from_json(pub.handle))
+    except PlatformError as error:
+        _finish(attempt, "error", error)
+        if error.retryable or error.outcome_unknown:
+            wait = error.retry_after or 30
+            _release(pub, State.PROCESSING, due=timezone.now() + timedelta(seconds=wait))
+        else:
+            _after_error(pub, error)
+        return
+    _finish(attempt, outcome.state, outcome.error, _summary(outcome))
+    _after_outcome(pub, outcome)
+
+
+def _reconcile(pub: Publication, worker: str) -> None:
+    target = pub.target
+    connector = get_connector(target.account.platform, target.account)
+    fp = pub.fingerprint or {}
+    started = pub.first_sent_at or pub.scheduled_at
+    fingerprint = PublishFingerprint(
+        idempotency_key=str(fp.get("idempotency_key", "")),
+        text=str(fp.get("text", "")),
+        format=fp.get("format", str(target.format)),
+        not_before=started - timedelta(minutes=1),
+        media_count=int(fp.get("media_count", 0)),
+        link=str(fp.get("link", "")),
+    )
+    attempt = _attempt(pub, PublishAttempt.Kind.RECONCILE, worker)
+    try:
+        with connector:
+            found = connector.find_published(target.account, fingerprint)
+    except PlatformError as error:
+        _finish(attempt, "error", error)
+        if error.retryable and pub.attempts < MAX_ATTEMPTS:
+            _release(pub, State.UNCONFIRMED, due=timezone.now() + _backoff(pub, error))
+            return
+        _release(
+            pub,
+            State.HELD,
+            due=pub.due_at,
+            error_code=str(error.code_label or ""),
+            error_reason=str(error.reason),
+            error_message=str(error.user_message),
+            note=_(
+                "manyhats cannot tell whether this was published. Check the account on the "
+                "platform, then mark it published or send it again."
+            ),
+        )
+        return
+    if found is not None:
+        _finish(attempt, "found", summary=found.external_id)
+        _published(pub, found.external_id, found.url, found.published_at or timezone.now())
+        return
+    _finish(attempt, "absent")
+    # The platform surely has no such post: sending it again is safe.
+    _release(pub, State.SCHEDULED, due=timezone.now(), note="")
+
+
+def _summary(outcome: PublishOutcome) -> str:
+    return outcome.external_id or (str(outcome.handle.data)[:500] if outcome.handle else "")
+
+
+def _after_outcome(pub: Publication, outcome: PublishOutcome) -> None:
+    if outcome.state == PublishState.PUBLISHED:
+        _published(pub, outcome.external_id, outcome.url, outcome.published_at or timezone.now())
+    elif outcome.state == PublishState.PROCESSING and outcome.handle is not None:
+        wait = timedelta(seconds=max(1.0, outcome.handle.poll_after))
+        _release(
+            pub,
+            State.PROCESSING,
+            due=timezone.now() + wait,
+            handle=outcome.handle.to_json(),
+            note=_("The platform is processing the post."),
+        )
+    elif outcome.error is not None:
+        _after_error(pub, outcome.error)
+    else:
+        _release(pub, State.FAILED, error_message=_("The platform gave no result."))
+
+
+def _published(pub: Publication, external_id: str, url: str, at: datetime) -> None:
+    lag = int((timezone.now() - pub.scheduled_at).total_seconds() * 1000)
+    _release(
+        pub,
+        State.PUBLISHED,
+        external_id=external_id[:300],
+        url=url[:2000],
+        published_at=at,
+        lag_ms=max(0, lag),
+        handle={},
+        note="",
+        error_code="",
+        error_reason="",
+        error_message="",
+    )
+
+
+def _backoff(pub: Publication, error: PlatformError) -> timedelta:
+    if error.retry_after:
+        return timedelta(seconds=min(error.retry_after, 3600))
+    return timedelta(seconds=min(30 * 2 ** max(0, pub.attempts - 1), 1800))
+
+
+def _after_error(pub: Publication, error: PlatformError) -> None:
+    details: dict[str, Any] = {
+        "error_code": str(error.code_label or "")[:100],
+        "error_reason": str(error.reason)[:40],
+        "error_message": str(error.user_message),
+    }
+    if error.outcome_unknown:
+        _release(pub, State.UNCONFIRMED, due=timezone.now(), **details)
+    elif error.reconnect:
+        _release(
+            pub,
+            State.HELD,
+            note=_("Reconnect the account under Settings > Channels; the post waits."),
+            **details,
+        )
+    elif error.retryable and pub.attempts < MAX_ATTEMPTS:
+        _release(
+            pub,
+            State.SCHEDULED,
+            due=timezone.now() + _backoff(pub, error),
+            note=_("The platform asked us to wait; trying again."),
+            **details,
+        )
+    else:
+        _release(pub, State.FAILED, **details)

@@ -1,0 +1,69 @@
+"""The publishing loop run by `manyhats worker`: claim what is due, act on it, say we are alive."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import close_old_connections, connections
+from django.utils import timezone
+
+from manyhats.publishing import engine
+from manyhats.publishing.models import Publication, WorkerHeartbeat
+
+log = logging.getLogger(__name__)
+
+
+def beat(worker: str, published: int = 0) -> None:
+    row, _created = WorkerHeartbeat.objects.get_or_create(name=worker)
+    row.seen_at = timezone.now()
+    row.published += published
+    row.save(update_fields=["seen_at", "published"])
+
+
+def _step(publication_id: int, worker: str) -> bool:
+    try:
+        return engine.process(publication_id, worker).state == Publication.State.PUBLISHED
+    except Exception:
+        # A bug must not take the loop down; the lease runs out and the row is retried
+        # as unconfirmed (reconciled first), so nothing is sent twice.
+        log.exception("publishing step for publication %s failed", publication_id)
+        return False
+
+
+def _step_in_thread(publication_id: int, worker: str) -> bool:
+    try:
+        return _step(publication_id, worker)
+    finally:
+        connections.close_all()  # this pool thread's own connections
+
+
+def run_once(worker: str, *, limit: int = 20, threads: int = 4) -> int:
+    """Claim and process one batch; the number claimed."""
+    ids = engine.claim(worker, limit=limit)
+    if not ids:
+        beat(worker)
+        return 0
+    if threads <= 1 or len(ids) == 1:
+        published = sum(_step(pk, worker) for pk in ids)
+    else:
+        with ThreadPoolExecutor(max_workers=min(threads, len(ids))) as pool:
+            published = sum(pool.map(lambda pk: _step_in_thread(pk, worker), ids))
+    beat(worker, published)
+    return len(ids)
+
+
+def run(worker: str, stop: threading.Event, *, interval: float = 1.0, threads: int = 4) -> None:
+    """Until `stop` is set: work through what is due, then look again every `interval`."""
+    log.info("publishing loop %s started", worker)
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            claimed = run_once(worker, threads=threads)
+        except Exception:
+            log.exception("publishing loop %s: claiming failed", worker)
+            claimed = 0
+        if not claimed:
+            stop.wait(interval)
+    log.info("publishing loop %s stopped", worker)

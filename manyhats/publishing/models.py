@@ -1,0 +1,113 @@
+"""The publishing queue: one Publication per post target, its attempts, and worker heartbeats.
+
+The database is the queue. A Publication's `due_at` says when a worker should
+next act on it (publish, poll, reconcile, retry); workers claim due rows with a
+lease (`lease_owner`, `lease_until`) so that any number of them can run. A row
+found `publishing` with its lease run out belongs to a worker that died while
+the request may have reached the platform: it becomes `unconfirmed` and is
+reconciled, never blindly sent again.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from manyhats.content.posts.models import PostTarget
+from manyhats.workspaces.models import Workspace
+
+
+class Publication(models.Model):
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHING = "publishing", _("publishing")
+        PROCESSING = "processing", _("processing on the platform")
+        PUBLISHED = "published", _("published")
+        FAILED = "failed", _("failed")
+        UNCONFIRMED = "unconfirmed", _("unconfirmed")
+        HELD = "held", _("held")
+        CANCELLED = "cancelled", _("cancelled")
+
+    # States a worker acts on when they are due.
+    ACTIVE: ClassVar = (State.SCHEDULED, State.PROCESSING, State.UNCONFIRMED)
+
+    target = models.OneToOneField(PostTarget, models.CASCADE, related_name="publication")
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="publications")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SCHEDULED)
+    scheduled_at = models.DateTimeField(_("scheduled for"))
+    due_at = models.DateTimeField()
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # When the first publish request went out: reconciliation looks for posts made since.
+    first_sent_at = models.DateTimeField(null=True, blank=True)
+    # The request as sent (text, format, idempotency key), to recognise the post later.
+    fingerprint = models.JSONField(default=dict, blank=True)
+    handle = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Milliseconds from scheduled_at to the platform's acceptance.
+    lag_ms = models.IntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_reason = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    # Why it waits or is held, said to a person ("waiting for the video version").
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["scheduled_at", "id"]
+        verbose_name = _("publication")
+        indexes: ClassVar = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["workspace", "state", "scheduled_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id}:{self.state}"
+
+
+class PublishAttempt(models.Model):
+    """One call to the platform for a publication: what was asked, what came back."""
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", _("publish")
+        POLL = "poll", _("check progress")
+        RECONCILE = "reconcile", _("look up")
+
+    publication = models.ForeignKey(Publication, models.CASCADE, related_name="attempt_log")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    worker = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=24, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["started_at", "id"]
+        verbose_name = _("publishing attempt")
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}:{self.kind}:{self.result}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running worker says it is alive; /healthz and the UI read this."""
+
+    name = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+    published = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("worker")
+
+    def __str__(self) -> str:
+        return self.name
