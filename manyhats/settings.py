@@ -261,6 +261,10 @@ TASKS = {
     }
 }
 
+# Publishing: how long a worker's claim on a publication holds without renewal (it
+# renews every third of it); a worker killed mid-publish is noticed after this long.
+MANYHATS_PUBLISH_LEASE_SECONDS = env_int("MANYHATS_PUBLISH_LEASE_SECONDS", 120)
+
 # The REST API pages at this size unless the client asks for less.
 API_PAGE_SIZE = 50
 # Requests per person to the REST API ("<count>/<s|m|h|d>"), counted in the cache.

@@ -47,7 +47,22 @@ from manyhats.workspaces.roles import Perm
 
 log = logging.getLogger(__name__)
 State = Publication.State
-LEASE = timedelta(minutes=5)
+
+
+def lease() -> timedelta:
+    """How long a claim holds without renewal; a live worker renews it every third of it."""
+    return timedelta(seconds=getattr(settings, "MANYHATS_PUBLISH_LEASE_SECONDS", 120))
+
+
+def renew(worker: str, ids: list[int]) -> int:
+    """Extend this worker's leases on `ids` (still ours): a long upload must not look dead."""
+    return (
+        Publication.objects.filter(pk__in=ids, lease_owner=worker)
+        .exclude(lease_until=None)
+        .update(lease_until=timezone.now() + lease())
+    )
+
+
 MAX_ATTEMPTS = 5
 MEDIA_WAIT = timedelta(seconds=30)
 MEDIA_URL_MAX_AGE = 3 * 24 * 3600
@@ -140,7 +155,7 @@ def claim(worker: str, limit: int = 20, now: datetime | None = None) -> list[int
         ids = list(query)
         if ids:
             Publication.objects.filter(pk__in=ids).exclude(lease_until__gt=now).update(
-                lease_owner=worker, lease_until=now + LEASE
+                lease_owner=worker, lease_until=now + lease()
             )
     return ids
 

@@ -39,17 +39,36 @@ def _step_in_thread(publication_id: int, worker: str) -> bool:
         connections.close_all()  # this pool thread's own connections
 
 
+def _renew_until(worker: str, ids: list[int], done: threading.Event) -> None:
+    """Keep this batch's leases alive while it works (a video upload can take minutes)."""
+    every = engine.lease().total_seconds() / 3
+    try:
+        while not done.wait(every):
+            engine.renew(worker, ids)
+    except Exception:
+        log.exception("renewing the leases of %s failed", worker)
+    finally:
+        connections.close_all()
+
+
 def run_once(worker: str, *, limit: int = 20, threads: int = 4) -> int:
     """Claim and process one batch; the number claimed."""
     ids = engine.claim(worker, limit=limit)
     if not ids:
         beat(worker)
         return 0
-    if threads <= 1 or len(ids) == 1:
-        published = sum(_step(pk, worker) for pk in ids)
-    else:
-        with ThreadPoolExecutor(max_workers=min(threads, len(ids))) as pool:
-            published = sum(pool.map(lambda pk: _step_in_thread(pk, worker), ids))
+    done = threading.Event()
+    renewer = threading.Thread(target=_renew_until, args=(worker, ids, done), daemon=True)
+    renewer.start()
+    try:
+        if threads <= 1 or len(ids) == 1:
+            published = sum(_step(pk, worker) for pk in ids)
+        else:
+            with ThreadPoolExecutor(max_workers=min(threads, len(ids))) as pool:
+                published = sum(pool.map(lambda pk: _step_in_thread(pk, worker), ids))
+    finally:
+        done.set()
+        renewer.join()
     beat(worker, published)
     return len(ids)
 
