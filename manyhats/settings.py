@@ -35,6 +35,9 @@ DEBUG = env_bool("MANYHATS_DEBUG", False)
 # redirect URIs are built from it, and https here switches on secure cookies,
 # HSTS and the HTTPS redirect.
 SITE_URL = env_str("MANYHATS_SITE_URL", "http://localhost:8000").rstrip("/")
+# Where the platforms fetch media from (Instagram and TikTok pull it): signed URLs under
+# this base. Defaults to SITE_URL; set it when the platforms reach the app by another name.
+MEDIA_PUBLIC_URL = env_str("MANYHATS_MEDIA_PUBLIC_URL", SITE_URL).rstrip("/")
 SITE_NAME = env_str("MANYHATS_SITE_NAME", "manyhats")
 _site = urlsplit(SITE_URL)
 HTTPS = _site.scheme == "https"

@@ -202,7 +202,7 @@ def _release(pub: Publication, state: str, due: datetime | None = None, **fields
 def media_url(path: str) -> str:
     """A public, signed, expiring URL of a media file (Instagram and TikTok fetch media)."""
     token = signing.dumps(path, salt=_SIGNER_SALT, compress=True)
-    return settings.SITE_URL.rstrip("/") + reverse("publishing_media", args=[token])
+    return settings.MEDIA_PUBLIC_URL.rstrip("/") + reverse("publishing_media", args=[token])
 
 
 def read_media_token(token: str) -> str:

@@ -67,6 +67,8 @@ class Command(BaseCommand):
         """Where the app finds the sandbox, and where the sandbox delivers webhooks."""
         app_host = "127.0.0.1" if host in ("0.0.0.0", "localhost") else host  # noqa: S104
         return {
+            # The sandbox fetches media (Instagram, TikTok) only from loopback addresses.
+            "MANYHATS_MEDIA_PUBLIC_URL": f"http://{app_host}:{port}",
             "MANYHATS_SANDBOX_URL": f"http://127.0.0.1:{port + 100}",
             "MANYHATS_SANDBOX_WEBHOOK_URL": f"http://{app_host}:{port}/webhooks/",
         }
