@@ -249,7 +249,23 @@ def _publish(pub: Publication, worker: str) -> None:
             note=_("Waiting for the media versions to be made."),
         )
         return
-    connector = get_connector(target.account.platform, target.account)
+    account = target.account
+    if account.needs_refresh(timedelta(minutes=10)):
+        from manyhats.publishing.tokens import refresh_account
+
+        refresh_account(account)  # a refusal marks the account needs_reconnect
+    expired = account.token_expires_at is not None and account.token_expires_at <= timezone.now()
+    if account.status != "active" and (expired or account.status != "needs_reconnect"):
+        # Disabled, or its token is gone and cannot be renewed: a person must act. A token
+        # still valid for a while is used meanwhile.
+        _release(
+            pub,
+            State.HELD,
+            note=_("Reconnect the account under Settings > Channels; the post waits."),
+            error_message=account.last_error_message,
+        )
+        return
+    connector = get_connector(account.platform, account)
     now = timezone.now()
     # The point of no return: committed before the request can reach the platform.
     _set(
@@ -395,6 +411,7 @@ def _after_error(pub: Publication, error: PlatformError) -> None:
     if error.outcome_unknown:
         _release(pub, State.UNCONFIRMED, due=timezone.now(), **details)
     elif error.reconnect:
+        pub.target.account.mark_error(error)  # the Channels page shows it; its targets wait
         _release(
             pub,
             State.HELD,

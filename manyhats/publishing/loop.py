@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from manyhats.publishing import engine
+from manyhats.publishing import engine, tokens
 from manyhats.publishing.models import Publication, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,22 @@ def run_once(worker: str, *, limit: int = 20, threads: int = 4) -> int:
     return len(ids)
 
 
+TOKEN_CHECK_EVERY = 600.0  # seconds between looks for tokens about to expire
+
+
 def run(worker: str, stop: threading.Event, *, interval: float = 1.0, threads: int = 4) -> None:
-    """Until `stop` is set: work through what is due, then look again every `interval`."""
+    """Until `stop` is set: work through what is due, then look again every `interval`;
+    every ten minutes, refresh the tokens that expire within a day."""
     log.info("publishing loop %s started", worker)
+    next_token_check = 0.0
     while not stop.is_set():
         close_old_connections()
+        if time.monotonic() >= next_token_check:
+            next_token_check = time.monotonic() + TOKEN_CHECK_EVERY
+            try:
+                tokens.refresh_expiring()
+            except Exception:
+                log.exception("publishing loop %s: refreshing tokens failed", worker)
         try:
             claimed = run_once(worker, threads=threads)
         except Exception:
