@@ -40,7 +40,7 @@ from manyhats.platforms.vocabulary import (
     PublishRequest,
     PublishState,
 )
-from manyhats.publishing.models import Publication, PublishAttempt
+from manyhats.publishing.models import Publication, PublishAttempt, PublishingSettings
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -247,6 +247,20 @@ def _publish(pub: Publication, worker: str) -> None:
             State.SCHEDULED,
             due=timezone.now() + MEDIA_WAIT,
             note=_("Waiting for the media versions to be made."),
+        )
+        return
+    late = timezone.now() - pub.scheduled_at
+    limit = PublishingSettings.of(pub.workspace).hold_if_late_minutes
+    if pub.attempts == 0 and late > timedelta(minutes=limit):
+        # Missed while no worker ran: a post going out hours late may do harm.
+        _release(
+            pub,
+            State.HELD,
+            note=_(
+                "This post was due %(minutes)s minutes ago and did not go out (no worker was "
+                "running). Publish it now or choose a new time."
+            )
+            % {"minutes": int(late.total_seconds() // 60)},
         )
         return
     account = target.account

@@ -111,3 +111,28 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PublishingSettings(models.Model):
+    """Per-workspace publishing choices."""
+
+    workspace = models.OneToOneField(Workspace, models.CASCADE, related_name="publishing_settings")
+    hold_if_late_minutes = models.PositiveIntegerField(
+        _("hold posts missed by more than (minutes)"),
+        default=60,
+        help_text=_(
+            "A post that could not go out on time (no worker was running) is published late "
+            "up to this many minutes after its time; later than that it waits for a person."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("publishing settings")
+
+    def __str__(self) -> str:
+        return f"publishing settings of {self.workspace_id}"
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> PublishingSettings:
+        found, _created = cls.objects.get_or_create(workspace=workspace)
+        return found

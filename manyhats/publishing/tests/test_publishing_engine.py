@@ -210,3 +210,18 @@ def test_media_urls_are_signed_and_expire(settings, tmp_path, client):
         ).status_code
         == 404
     )
+
+
+def test_a_post_missed_by_more_than_the_workspace_limit_is_held_not_sent(editor, post, li):
+    [pub] = engine.schedule(editor, post, timezone.now() - timedelta(minutes=90))
+    [done] = step()
+    assert done.state == State.HELD
+    assert "due 90 minutes ago" in done.note
+    assert posts_with(li, "Fresh rye loaves") == []
+
+
+def test_a_post_missed_by_less_is_published_late_with_its_lag(editor, post, li):
+    engine.schedule(editor, post, timezone.now() - timedelta(minutes=20))
+    [done] = step()
+    assert done.state == State.PUBLISHED
+    assert done.lag_ms is not None and done.lag_ms >= 20 * 60 * 1000
