@@ -135,6 +135,21 @@ def _image_with_square(workspace: Workspace, members: dict[str, User]) -> str:
     return str(asset.uuid)
 
 
+def _publication(workspace: Workspace, members: dict[str, User]) -> int:
+    """A failed publication (its pk) of a draft post's LinkedIn target."""
+    from django.utils import timezone
+
+    from manyhats.content.posts.models import PostTarget
+    from manyhats.publishing.models import Publication
+
+    target = PostTarget.objects.get(post__uuid=_post(workspace, members))
+    now = timezone.now()
+    return Publication.objects.create(
+        target=target, workspace=workspace, state="failed", scheduled_at=now, due_at=now,
+        error_message="Matrix failure",
+    ).pk  # fmt: skip
+
+
 # URL parameter -> maker, per web route name or API path parameter name.
 OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]] = {
     ("team_invitation_revoke", "pk"): _invitation,
@@ -167,6 +182,10 @@ OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]
     **{
         (f"media_{name}", "asset"): _image_asset
         for name in ("asset", "focal", "versions", "delete", "original", "thumb")
+    },
+    ("publishing_schedule", "post"): _post,
+    **{
+        (f"publishing_{name}", "pk"): _publication for name in ("retry", "cancel", "mark_published")
     },
     ("media_rendition", "asset"): _image_with_square,
     ("media_rendition", "spec"): lambda w, m: "square_1x1",

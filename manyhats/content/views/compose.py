@@ -54,6 +54,7 @@ from manyhats.content.rules.limits import PLATFORM_NAMES, rules_for
 from manyhats.content.rules.problems import Problem
 from manyhats.platforms.models import AccountStatus, ConnectedAccount
 from manyhats.platforms.vocabulary import PostFormat
+from manyhats.publishing.views import schedule_panel
 from manyhats.web.csp import with_csp
 from manyhats.workspaces.access import WorkspaceRequest, workspace_view
 from manyhats.workspaces.roles import Perm
@@ -652,6 +653,7 @@ def _render_composer(
         "library_url": _url("media", slug) or _url("media_library", slug),
         "suggest_url": _url("hashtag_suggest", slug),
         "crop_choices": [(c, compose_forms.CROP_LABELS[c]) for c in compose.CROP_CHOICES],
+        "schedule": schedule_panel(request, post),
     }
     response = render(request, "content/compose/composer.html", context, status=status)
     # The previews show the accounts' avatars, which the platforms host.

@@ -213,7 +213,7 @@ def test_media_urls_are_signed_and_expire(settings, tmp_path, client):
 
 
 def test_a_post_missed_by_more_than_the_workspace_limit_is_held_not_sent(editor, post, li):
-    [pub] = engine.schedule(editor, post, timezone.now() - timedelta(minutes=90))
+    engine.schedule(editor, post, timezone.now() - timedelta(minutes=90))
     [done] = step()
     assert done.state == State.HELD
     assert "due 90 minutes ago" in done.note

@@ -23,6 +23,7 @@ def test_a_token_about_to_expire_is_refreshed(account: ConnectedAccount, li):
     assert tokens.refresh_expiring() == 1
     account.refresh_from_db()
     assert account.access_token != old
+    assert account.token_expires_at is not None
     assert account.token_expires_at > timezone.now() + timedelta(days=1)
     assert tokens.refresh_expiring() == 0  # nothing left to do
 
