@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from manyhats.content.media import storage
 from manyhats.content.posts import compose
 from manyhats.content.posts.actions import can_schedule
 from manyhats.content.posts.models import Post, PostTarget
@@ -212,8 +213,14 @@ def read_media_token(token: str) -> str:
 
 def _request_for(target: PostTarget) -> PublishRequest:
     request = compose.publish_request(target)
+    # compose names files relative to MEDIA_ROOT; connectors upload from the real path
+    # (LinkedIn, TikTok, Facebook video) or hand the platform a signed URL (Instagram, TikTok).
     media = tuple(
-        replace(item, url=item.url or (media_url(item.path) if item.path else ""))
+        replace(
+            item,
+            url=item.url or (media_url(item.path) if item.path else ""),
+            path=str(storage.absolute(item.path)) if item.path else "",
+        )
         for item in request.media
     )
     return replace(request, media=media)

@@ -156,7 +156,9 @@ def parse_moment(
         )
     local = moment.astimezone(zone)
     if ambiguous:
-        done = _("Scheduled for %(when)s (the first time the clock shows %(clock)s that night).") % {
+        done = _(
+            "Scheduled for %(when)s (the first time the clock shows %(clock)s that night)."
+        ) % {
             "when": _wall(local),
             "clock": _hhmm(local),
         }

@@ -27,13 +27,13 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_an_instagram_carousel_is_published_with_its_4x5_versions(
-    live_server, settings, workspace, members, meta: RunningSandbox
+def test_an_instagram_carousel_and_a_linkedin_multi_image_post_go_out(
+    live_server, settings, workspace, members, meta: RunningSandbox, account, li
 ):
     # The sandbox fetches media only from loopback addresses, as a platform would from ours.
     settings.MEDIA_PUBLIC_URL = live_server.url.replace("localhost", "127.0.0.1")
     editor = Membership.objects.get(workspace=workspace, user=members["editor"])
-    account = ig_account(workspace, meta)
+    ig = ig_account(workspace, meta)
     images = [
         ingest_upload(
             workspace, members["editor"], upload(f"{i}.jpg", jpeg_bytes(1600, 1200)),
@@ -45,14 +45,21 @@ def test_an_instagram_carousel_is_published_with_its_4x5_versions(
         editor,
         fields={"text": "Three new blends"},
         media=[a.pk for a in images],
-        targets=[TargetInput(account.pk, "carousel")],
+        targets=[TargetInput(ig.pk, "carousel"), TargetInput(account.pk, "multi_image")],
     )
-    [pub] = engine.schedule(editor, post, timezone.now() - timedelta(seconds=1))
+    pubs = engine.schedule(editor, post, timezone.now() - timedelta(seconds=1))
+    pub = next(p for p in pubs if p.target.account_id == ig.pk)
 
-    # The versions are not made yet: the publication waits instead of failing.
-    [pk] = engine.claim("w1")
-    assert engine.process(pk, "w1").state == State.SCHEDULED
-    assert "media versions" in Publication.objects.get(pk=pk).note
+    # The Instagram versions are not made yet: that publication waits instead of failing;
+    # LinkedIn takes the originals and uploads them from disk.
+    for pk in engine.claim("w1"):
+        engine.process(pk, "w1")
+    pub.refresh_from_db()
+    assert pub.state == State.SCHEDULED and "media versions" in pub.note
+    linkedin = Publication.objects.exclude(pk=pub.pk).get()
+    assert linkedin.state == State.PUBLISHED, linkedin.error_message
+    stored = li.state.table("linkedin", "posts")[linkedin.external_id]
+    assert len(stored["content"]["multiImage"]["images"]) == 3
     run_tasks()
 
     later = timezone.now() + timedelta(minutes=10)

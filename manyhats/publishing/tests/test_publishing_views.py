@@ -83,7 +83,10 @@ def test_a_time_that_happens_twice_is_the_first_one(members, post, frozen):
     response = schedule(members["editor"], post, date="2027-10-31", time="02:30")
     pub = Publication.objects.get(target__post=post)
     assert pub.scheduled_at == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
-    assert "2027-10-31 02:30 CEST (the first time the clock shows 02:30 that night)" in response.content.decode()
+    assert (
+        "2027-10-31 02:30 CEST (the first time the clock shows 02:30 that night)"
+        in response.content.decode()
+    )
 
 
 def test_a_past_time_is_refused(members, post, frozen):
