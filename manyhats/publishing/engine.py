@@ -256,6 +256,17 @@ def _publish(pub: Publication, worker: str) -> None:
             note=_("Waiting for the media versions to be made."),
         )
         return
+    if not can_schedule(target.post):
+        # Changed after it was scheduled (its approval withdrawn), or turned back into an idea.
+        _release(
+            pub,
+            State.HELD,
+            note=_(
+                "The post changed after it was scheduled and needs approval again; approve it, "
+                "then send it again."
+            ),
+        )
+        return
     late = timezone.now() - pub.scheduled_at
     limit = PublishingSettings.of(pub.workspace).hold_if_late_minutes
     if pub.attempts == 0 and late > timedelta(minutes=limit):

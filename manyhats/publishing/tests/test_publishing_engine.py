@@ -225,3 +225,17 @@ def test_a_post_missed_by_less_is_published_late_with_its_lag(editor, post, li):
     [done] = step()
     assert done.state == State.PUBLISHED
     assert done.lag_ms is not None and done.lag_ms >= 20 * 60 * 1000
+
+
+def test_a_post_edited_after_scheduling_waits_for_its_new_approval(
+    editor, post, li, workspace, members
+):
+    workspace.requires_approval = True
+    workspace.save()
+    manager = Membership.objects.get(workspace=workspace, user=members["manager"])
+    post = actions.do_approve(manager, Post.objects.get(pk=post.pk))
+    engine.schedule(editor, post, timezone.now() - timedelta(seconds=1))
+    actions.do_update_post(editor, post, fields={"text": "Changed after approval"})
+    [done] = step()
+    assert done.state == State.HELD and "approval" in done.note
+    assert posts_with(li, "Changed after approval") == []
