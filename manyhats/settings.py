@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "manyhats.web.context_processors.shell",
+                "manyhats.publishing.context_processors.notifications",
             ],
         },
     }

@@ -197,7 +197,15 @@ def _release(pub: Publication, state: str, due: datetime | None = None, **fields
     fields.setdefault("lease_until", None)
     if due is not None:
         fields["due_at"] = due
+    before = pub.state
     _set(pub, state, **fields)
+    if state in (State.FAILED, State.HELD) and before != state:
+        from manyhats.publishing.notify import notify
+
+        try:
+            notify(pub)
+        except Exception:
+            log.exception("notifying about publication %s failed", pub.pk)
 
 
 def media_url(path: str) -> str:

@@ -136,3 +136,33 @@ class PublishingSettings(models.Model):
     def of(cls, workspace: Workspace) -> PublishingSettings:
         found, _created = cls.objects.get_or_create(workspace=workspace)
         return found
+
+
+class Notification(models.Model):
+    """Something a person must know about a publication: it failed, or waits for them."""
+
+    class Kind(models.TextChoices):
+        FAILED = "failed", _("failed")
+        HELD = "held", _("waits for you")
+
+    user = models.ForeignKey(
+        "accounts.User", models.CASCADE, related_name="publishing_notifications"
+    )
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="notifications")
+    publication = models.ForeignKey(
+        Publication, models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        indexes: ClassVar = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

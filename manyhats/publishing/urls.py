@@ -3,6 +3,7 @@ from django.urls import path
 from manyhats.publishing import views
 
 urlpatterns = [
+    path("notifications/", views.notifications, name="notifications"),
     path("p/media/<str:token>", views.media, name="publishing_media"),
     path(
         "w/<slug:slug>/compose/<uuid:post>/schedule/",

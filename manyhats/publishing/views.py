@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
@@ -23,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from manyhats.accounts.models import User
 from manyhats.content.media import storage
 from manyhats.content.posts.actions import can_schedule
 from manyhats.content.posts.models import Post, PostTarget
@@ -32,7 +34,7 @@ from manyhats.content.rules.limits import PLATFORM_NAMES
 from manyhats.publishing import actions, engine
 from manyhats.publishing.actions import CANCELLABLE, CONFIRMABLE, RETRYABLE
 from manyhats.publishing.engine import read_media_token
-from manyhats.publishing.models import Publication, WorkerHeartbeat
+from manyhats.publishing.models import Notification, Publication, WorkerHeartbeat
 from manyhats.workspaces.access import WorkspaceRequest, workspace_view
 from manyhats.workspaces.roles import Perm
 
@@ -450,3 +452,19 @@ def mark_published(request: WorkspaceRequest, pk: int) -> HttpResponse:
         lambda p: actions.do_mark_published(request.membership, p, url, request=request),
         _("“%(post)s” on %(account)s is marked as published."),
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's notifications across their workspaces; POST marks them all read."""
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    mine = Notification.objects.filter(user=user, workspace__memberships__user=user).select_related(
+        "workspace", "publication__target__post"
+    )
+    if request.method == "POST":
+        mine.filter(read_at=None).update(read_at=timezone.now())
+        return redirect("notifications")
+    items = list(mine[:50])
+    return render(request, "publishing/notifications.html", {"items": items})
