@@ -25,7 +25,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from manyhats.content.media import storage
@@ -166,11 +166,18 @@ def claim(worker: str, limit: int = 20, now: datetime | None = None) -> list[int
 
 def process(publication_id: int, worker: str) -> Publication:
     """Take one step for a claimed publication. Never raises for a platform's answer."""
-    pub = Publication.objects.select_related("target__post__workspace", "target__account").get(
-        pk=publication_id
-    )
+    pub = Publication.objects.select_related(
+        "workspace", "target__post__workspace", "target__account"
+    ).get(pk=publication_id)
     if pub.lease_owner != worker:
         return pub  # someone else's now
+    # Notes and the platforms' messages are stored in the workspace's language.
+    with translation.override(pub.workspace.locale):
+        _step(pub, worker)
+    return pub
+
+
+def _step(pub: Publication, worker: str) -> None:
     if pub.state == State.PUBLISHING:
         # Our own earlier self (or another worker) died after sending: we cannot know.
         _set(pub, State.UNCONFIRMED, note=_("The worker stopped while publishing; checking."))
@@ -180,7 +187,6 @@ def process(publication_id: int, worker: str) -> Publication:
         _poll(pub, worker)
     elif pub.state == State.UNCONFIRMED:
         _reconcile(pub, worker)
-    return pub
 
 
 def _set(pub: Publication, state: str, **fields: Any) -> None:

@@ -239,3 +239,15 @@ def test_a_post_edited_after_scheduling_waits_for_its_new_approval(
     [done] = step()
     assert done.state == State.HELD and "approval" in done.note
     assert posts_with(li, "Changed after approval") == []
+
+
+def test_notes_are_written_in_the_workspace_language(editor, post, li, workspace):
+    workspace.locale = "sv"
+    workspace.save()
+    li.state.faults.add(
+        {"platform": "linkedin", "endpoint": "posts_create", "kind": "token_expired"}
+    )
+    due_now(editor, post)
+    [done] = step()
+    assert done.state == State.HELD
+    assert done.note.startswith("Anslut kontot igen")
