@@ -42,6 +42,7 @@ from manyhats.platforms.vocabulary import (
     TokenSet,
     to_datetime,
 )
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -66,8 +67,7 @@ FIELD_LABELS: dict[str, str | Promise] = {
 
 
 def _check(membership: Membership, perm: Perm = Perm.MANAGE_CHANNELS) -> None:
-    if not membership.can(perm):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, perm)
 
 
 def _own(membership: Membership, account: ConnectedAccount) -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from manyhats.content.posts import compose
 from manyhats.content.posts.actions import can_schedule
 from manyhats.publishing.models import Publication
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import ACTION_LABELS, record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -43,8 +44,7 @@ ACTION_LABELS.update(
 
 
 def _check(membership: Membership, publication: Publication) -> None:
-    if not membership.can(Perm.COMPOSE):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, Perm.COMPOSE)
     if publication.workspace_id != membership.workspace_id:
         raise ValidationError(_("No such publication in this workspace."), code="workspace")
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from manyhats.content.media import storage
 from manyhats.content.posts import compose
-from manyhats.content.posts.actions import can_schedule
+from manyhats.content.posts.actions import can_schedule, require_publishable
 from manyhats.content.posts.models import Post, PostTarget
 from manyhats.platforms.errors import PlatformError
 from manyhats.platforms.registry import get_connector
@@ -42,6 +42,7 @@ from manyhats.platforms.vocabulary import (
     PublishState,
 )
 from manyhats.publishing.models import Publication, PublishAttempt, PublishingSettings
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -79,8 +80,7 @@ def schedule(
 ) -> list[Publication]:
     """Put every target of `post` in the queue for `at` (UTC-aware). Re-scheduling moves
     the ones not published yet; published ones stay."""
-    if not membership.can(Perm.COMPOSE):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, Perm.COMPOSE)
     if timezone.is_naive(at):
         raise ValueError("schedule() needs an aware datetime")
     post = Post.objects.select_for_update().get(pk=post.pk, workspace=membership.workspace)
@@ -94,14 +94,7 @@ def schedule(
             % {"status": post.get_status_display()},
             code="status",
         )
-    blocking = compose.blocking_problems(post)
-    if blocking:
-        target, problem = blocking[0]
-        raise ValidationError(
-            _("%(account)s: %(problem)s")
-            % {"account": target.account.name, "problem": problem.message},
-            code="problems",
-        )
+    require_publishable(post)
     rows = []
     for target in post.targets.select_related("account"):
         row, created = Publication.objects.select_for_update().get_or_create(

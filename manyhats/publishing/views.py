@@ -18,7 +18,8 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,7 @@ from manyhats.content.media import storage
 from manyhats.content.posts.actions import can_schedule
 from manyhats.content.posts.models import Post, PostTarget
 from manyhats.content.rules.limits import PLATFORM_NAMES
+from manyhats.content.views.media import serve_file
 from manyhats.publishing import actions, engine
 from manyhats.publishing.actions import CANCELLABLE, CONFIRMABLE, RETRYABLE
 from manyhats.publishing.engine import read_media_token
@@ -39,7 +41,7 @@ from manyhats.workspaces.access import WorkspaceRequest, workspace_view
 from manyhats.workspaces.roles import Perm
 
 
-def media(request: HttpRequest, token: str) -> FileResponse:
+def media(request: HttpRequest, token: str) -> HttpResponseBase:
     """Instagram and TikTok pull media from a URL; this serves a file named by a signed
     token (made by the worker for one publish, valid three days) and nothing else."""
     try:
@@ -53,10 +55,8 @@ def media(request: HttpRequest, token: str) -> FileResponse:
     if not path.is_file():
         raise Http404
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    response = FileResponse(path.open("rb"), content_type=kind)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    # The library's file serving: validators, nosniff, and Range requests for video fetchers.
+    return serve_file(request, path, content_type=kind, filename=path.name, max_age=3600)
 
 
 # --------------------------------------------------------------------------- scheduling UI

@@ -12,10 +12,11 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from manyhats.workspaces.models import Membership, Workspace
 from manyhats.workspaces.roles import Perm
@@ -56,6 +57,13 @@ def resolve(user: Any, perm: Perm, *, slug: str | None = None, pk: int | None = 
     if not membership.can(perm):
         raise NotAllowed(perm)
     return membership
+
+
+def require(membership: Membership, perm: Perm) -> None:
+    """For action functions: refuse (a ValidationError the views and the API show) when the
+    member's role lacks `perm`. Views and endpoints have already asked; actions ask again."""
+    if not membership.can(perm):
+        raise ValidationError(_("Your role does not allow this."), code="forbidden")
 
 
 def memberships_of(user: Any) -> list[Membership]:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Invitation, Membership, Workspace
 from manyhats.workspaces.roles import ROLE_RANK, Perm, Role
@@ -28,8 +29,7 @@ WORKSPACE_FIELDS = ("name", "time_zone", "locale", "country", "requires_approval
 
 
 def _check(membership: Membership, perm: Perm) -> None:
-    if not membership.can(perm):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, perm)
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from manyhats.content.media.models import MediaAsset, Rendition, SubtitleTrack
 from manyhats.content.media.renditions import RenditionRequest, request_renditions
 from manyhats.content.media.specs import SPECS
 from manyhats.content.media.subtitles import Cue, format_srt_time, validate_language
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -54,8 +55,7 @@ SOUND_TRACK_SPEC = "reel_tiktok_1080x1920"
 
 
 def _check(membership: Membership, perm: Perm = Perm.COMPOSE) -> None:
-    if not membership.can(perm):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, perm)
 
 
 def enqueue(asset: MediaAsset) -> None:

@@ -38,6 +38,7 @@ from manyhats.content.posts.models import (
 from manyhats.platforms.models import ConnectedAccount
 from manyhats.platforms.registry import get_connector_class
 from manyhats.platforms.vocabulary import PostFormat
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -80,8 +81,7 @@ class TargetInput:
 
 
 def _check(membership: Membership, perm: Perm) -> None:
-    if not membership.can(perm):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, perm)
 
 
 def _event(post: Post, kind: str, actor: Any, comment: str = "") -> PostEvent:
@@ -356,7 +356,9 @@ def do_update_post(
     return post
 
 
-def _require_publishable(post: Post) -> None:
+def require_publishable(post: Post) -> None:
+    """Refuse a post without accounts or with anything a platform would reject (submitting,
+    approving and scheduling all ask this)."""
     if not post.targets.exists():
         raise ValidationError(_("Choose at least one account to post to."), code="no_targets")
     blocking = compose.blocking_problems(post)
@@ -387,7 +389,7 @@ def do_submit(
             % {"status": post.get_status_display()},
             code="status",
         )
-    _require_publishable(post)
+    require_publishable(post)
     post.status = Status.IN_REVIEW
     post.save(update_fields=["status"])
     _event(post, Kind.SUBMITTED, membership.user, comment.strip())
@@ -411,7 +413,7 @@ def do_approve(
             % {"status": post.get_status_display()},
             code="status",
         )
-    _require_publishable(post)
+    require_publishable(post)
     post.status = Status.APPROVED
     post.approved_revision = post.revision
     post.approved_by = membership.user

@@ -36,6 +36,7 @@ from manyhats.content.posts.models import (
     Persona,
     Pillar,
 )
+from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -50,8 +51,7 @@ StrategyObject = Pillar | Persona | Campaign
 
 
 def _check(membership: Membership, perm: Perm) -> None:
-    if not membership.can(perm):
-        raise ValidationError(_("Your role does not allow this."), code="forbidden")
+    require(membership, perm)
 
 
 def _same_workspace(membership: Membership, obj: models.Model) -> None:

@@ -251,3 +251,13 @@ def test_notes_are_written_in_the_workspace_language(editor, post, li, workspace
     [done] = step()
     assert done.state == State.HELD
     assert done.note.startswith("Anslut kontot igen")
+
+
+def test_media_urls_answer_range_requests(settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "v.mp4").write_bytes(b"0123456789")
+    path = engine.media_url("v.mp4").removeprefix(settings.MEDIA_PUBLIC_URL)
+    response = client.get(path, HTTP_RANGE="bytes=2-5")
+    assert response.status_code == 206
+    assert response["Content-Range"] == "bytes 2-5/10"
+    assert b"".join(response.streaming_content) == b"2345"
