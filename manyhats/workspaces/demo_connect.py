@@ -42,7 +42,6 @@ def _expect_redirect(response: httpx.Response, what: str) -> str:
 
 def connect_demo_accounts(app_url: str, slug: str, email: str, password: str) -> list[str]:
     """Connect each platform not connected yet; returns the platforms connected now."""
-    done = []
     with (
         httpx.Client(base_url=app_url, timeout=30, follow_redirects=False) as app,
         httpx.Client(timeout=30, follow_redirects=False) as platform_site,
@@ -52,6 +51,8 @@ def connect_demo_accounts(app_url: str, slug: str, email: str, password: str) ->
             "/login/", data={"username": email, "password": password}, headers=_csrf(app)
         )
         _expect_redirect(login, "logging in")
+        first = app.get(f"/w/{slug}/settings/channels/").text
+        before = [p for p in PLATFORMS if f'data-platform="{p}"' in first]
         for platform in PLATFORMS:
             channels = app.get(f"/w/{slug}/settings/channels/")
             if f'data-platform="{platform}"' in channels.text:
@@ -75,7 +76,9 @@ def connect_demo_accounts(app_url: str, slug: str, email: str, password: str) ->
                     app.post(landed, data={"accounts": picked}, headers=_csrf(app)),
                     f"choosing {platform} accounts",
                 )
-            done.append(platform)
+        # Facebook Login also grants the Pages' Instagram accounts: report what is there now.
+        after = app.get(f"/w/{slug}/settings/channels/").text
+        done = [p for p in PLATFORMS if f'data-platform="{p}"' in after and p not in before]
     return done
 
 

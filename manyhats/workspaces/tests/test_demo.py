@@ -63,7 +63,8 @@ def test_the_demo_connects_the_four_sandbox_accounts(
     seed_demo()
     workspace = Workspace.objects.get(name=WORKSPACES[0].name)
 
-    connect_demo_accounts(live_server.url, workspace.slug, DEMO_EMAIL, DEMO_PASSWORD)
+    done = connect_demo_accounts(live_server.url, workspace.slug, DEMO_EMAIL, DEMO_PASSWORD)
+    assert done == ["facebook", "instagram", "linkedin", "tiktok"]
 
     accounts = ConnectedAccount.objects.filter(workspace=workspace)
     assert sorted(accounts.values_list("platform", flat=True)) == [
