@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "manyhats.sandbox",
     "manyhats.content",
     "manyhats.publishing",
+    "manyhats.analytics",
     "django_tasks_db",
 ]
 

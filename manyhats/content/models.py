@@ -2,12 +2,15 @@
 
 from manyhats.content.media.models import MediaAsset, Rendition, SubtitleTrack
 from manyhats.content.posts.models import (
+    CalendarFeed,
     CallToAction,
     Campaign,
     ComposerSettings,
+    FrequencyTarget,
     HashtagGroup,
     Persona,
     Pillar,
+    PlatformGoal,
     Post,
     PostEvent,
     PostMedia,
@@ -15,13 +18,16 @@ from manyhats.content.posts.models import (
 )
 
 __all__ = [
+    "CalendarFeed",
     "CallToAction",
     "Campaign",
     "ComposerSettings",
+    "FrequencyTarget",
     "HashtagGroup",
     "MediaAsset",
     "Persona",
     "Pillar",
+    "PlatformGoal",
     "Post",
     "PostEvent",
     "PostMedia",

@@ -113,6 +113,8 @@ def schedule(
             row.updated_at = timezone.now()
             row.save()
         rows.append(row)
+    # The plan follows the queue: the calendar draws the post where it will go out.
+    Post.objects.filter(pk=post.pk).update(planned_at=at)
     record(
         "post.scheduled",
         actor=membership.user,

@@ -166,3 +166,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TimeSlot(models.Model):
+    """A recurring slot in an account's queue: every `weekday` at `local_time`, in the
+    workspace's time zone (so 09:00 stays 09:00 across daylight-saving changes).
+    "Add to queue" gives a post the account's next free slot."""
+
+    class Kind(models.TextChoices):
+        FEED = "feed", _("feed posts")
+        STORY = "story", _("stories")
+
+    account = models.ForeignKey(
+        "platforms.ConnectedAccount", models.CASCADE, related_name="time_slots"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 = Monday, as date.weekday()
+    local_time = models.TimeField(_("time"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.FEED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["weekday", "local_time", "id"]
+        verbose_name = _("time slot")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["account", "weekday", "local_time", "kind"], name="publishing_slot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.weekday} {self.local_time:%H:%M} {self.kind}"

@@ -37,6 +37,13 @@ class Pillar(models.Model):
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="pillars")
     name = models.CharField(_("name"), max_length=80)
     description = models.TextField(_("description"), blank=True)
+    purpose = models.TextField(
+        _("purpose"),
+        blank=True,
+        help_text=_("What this pillar does for the audience and the brand."),
+    )
+    # The share of posts the strategy wants for this pillar, in percent (None: no target).
+    target_share = models.PositiveSmallIntegerField(_("target share (%)"), null=True, blank=True)
     color = models.CharField(
         _("colour"), max_length=7, default="#4f6df5", validators=[COLOR_VALIDATOR]
     )
@@ -58,7 +65,14 @@ class Persona(models.Model):
 
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="personas")
     name = models.CharField(_("name"), max_length=80)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("who they are"), blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    objections = models.TextField(_("objections"), blank=True)
+    # Where they spend time: platform keys ("facebook", "instagram", ...).
+    platforms = models.JSONField(_("where they spend time"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    # The share of posts the strategy wants for this persona, in percent (None: no target).
+    target_share = models.PositiveSmallIntegerField(_("target share (%)"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -86,6 +100,9 @@ class Campaign(models.Model):
     )
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
+    color = models.CharField(
+        _("colour"), max_length=7, default="#8a5cf6", validators=[COLOR_VALIDATOR]
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -214,6 +231,18 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Where the plan puts the post (UTC). Scheduling sets it too; the queue's own time is
+    # Publication.scheduled_at. A draft on the calendar has only this.
+    planned_at = models.DateTimeField(_("planned for"), null=True, blank=True)
+    # Evergreen: once published, a copy is planned again every `evergreen_days` days,
+    # at most `evergreen_max` times; copies point at the original.
+    evergreen_days = models.PositiveIntegerField(_("re-queue every (days)"), null=True, blank=True)
+    evergreen_max = models.PositiveIntegerField(_("at most (times)"), null=True, blank=True)
+    evergreen_of = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="evergreen_copies"
+    )
+    # Where the post came from when it was not composed here ("hootsuite_csv", "manyhats_csv").
+    imported_from = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-updated_at", "-id"]
@@ -221,6 +250,7 @@ class Post(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["workspace", "status", "-updated_at"]),
             models.Index(fields=["workspace", "is_template"]),
+            models.Index(fields=["workspace", "planned_at"]),
         ]
 
     def __str__(self) -> str:
@@ -366,3 +396,83 @@ class ComposerSettings(models.Model):
 
             add_default_ctas(workspace)
         return found
+
+
+class PlatformGoal(models.Model):
+    """What the strategy wants from one platform ("grow followers among cafe owners")."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="platform_goals")
+    platform = models.CharField(_("platform"), max_length=20)
+    goal = models.TextField(_("goal"))
+    # An optional measurable target: a metric (platforms.vocabulary.Metric) and a number per month.
+    metric = models.CharField(_("metric"), max_length=30, blank=True)
+    target = models.FloatField(_("target per month"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["platform", "id"]
+        verbose_name = _("platform goal")
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.goal[:40]}"
+
+
+class FrequencyTarget(models.Model):
+    """How many posts a week the plan wants, per account and kind (feed or story).
+
+    A row with `account` empty is the workspace's template for a platform; an account
+    without its own row follows the template. Default template: 4 feed posts a week per
+    platform, plus one story a day where the platform has stories.
+    """
+
+    class Kind(models.TextChoices):
+        FEED = "feed", _("feed posts")
+        STORY = "story", _("stories")
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="frequency_targets")
+    account = models.ForeignKey(
+        ConnectedAccount, models.CASCADE, null=True, blank=True, related_name="frequency_targets"
+    )
+    platform = models.CharField(_("platform"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.FEED)
+    per_week = models.PositiveSmallIntegerField(_("per week"))
+
+    class Meta:
+        ordering: ClassVar = ["platform", "kind", "id"]
+        verbose_name = _("frequency target")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "kind"],
+                condition=models.Q(account__isnull=True),
+                name="content_frequency_one_template",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "kind"],
+                condition=models.Q(account__isnull=False),
+                name="content_frequency_one_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}/{self.account_id or '*'}/{self.kind}: {self.per_week}"
+
+
+class CalendarFeed(models.Model):
+    """A member's private iCalendar URL. Only the token's SHA-256 is stored; revoking
+    sets `revoked_at` and the URL stops working at once."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="calendar_feeds")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        verbose_name = _("calendar feed")
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id} in {self.workspace_id}"
