@@ -269,6 +269,16 @@ TASKS = {
 # Publishing: how long a worker's claim on a publication holds without renewal (it
 # renews every third of it); a worker killed mid-publish is noticed after this long.
 MANYHATS_PUBLISH_LEASE_SECONDS = env_int("MANYHATS_PUBLISH_LEASE_SECONDS", 120)
+# Publishing limits, shared by all workers (publishing/limits.py; in Redis when REDIS_URL is
+# set, else in the database): publishes in flight at once per platform (always at most one
+# per account); Meta usage headers at or over this percentage pause the account or the app;
+# the daily caps used when the platform does not say its own (Instagram reports it live).
+REDIS_URL = _redis_url
+MANYHATS_REDIS_PREFIX = env_str("MANYHATS_REDIS_PREFIX", "manyhats:")
+MANYHATS_PUBLISH_MAX_PER_PLATFORM = env_int("MANYHATS_PUBLISH_MAX_PER_PLATFORM", 32, minimum=1)
+MANYHATS_PUBLISH_USAGE_THRESHOLD = env_int("MANYHATS_PUBLISH_USAGE_THRESHOLD", 90, minimum=1)
+MANYHATS_INSTAGRAM_POSTS_PER_DAY = env_int("MANYHATS_INSTAGRAM_POSTS_PER_DAY", 50, minimum=1)
+MANYHATS_TIKTOK_POSTS_PER_DAY = env_int("MANYHATS_TIKTOK_POSTS_PER_DAY", 15, minimum=1)
 
 # The REST API pages at this size unless the client asks for less.
 API_PAGE_SIZE = 50

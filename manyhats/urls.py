@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("manyhats.platforms.urls")),
     path("", include("manyhats.content.urls")),
     path("", include("manyhats.publishing.urls")),
+    path("", include("manyhats.analytics.urls")),
     path("api/v1/", api.urls),
 ]

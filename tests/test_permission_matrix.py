@@ -58,6 +58,15 @@ def _connected_account(workspace: Workspace, members: dict[str, User]) -> int:
     return account.pk
 
 
+def _slot(workspace: Workspace, members: dict[str, User]) -> int:
+    """A time slot of the account `_connected_account` made (account_id comes first)."""
+    from manyhats.platforms.models import ConnectedAccount
+    from manyhats.publishing.models import TimeSlot
+
+    account = ConnectedAccount.objects.get(workspace=workspace, external_id="urn:li:organization:1")
+    return TimeSlot.objects.create(account=account, weekday=2, local_time="10:00").pk
+
+
 def _post(workspace: Workspace, members: dict[str, User]) -> str:
     """A draft post (its UUID) with one LinkedIn text target."""
     from manyhats.content.posts.actions import TargetInput, do_create_post
@@ -150,6 +159,25 @@ def _publication(workspace: Workspace, members: dict[str, User]) -> int:
     ).pk  # fmt: skip
 
 
+def _calendar_target(workspace: Workspace, members: dict[str, User]) -> int:
+    """A post target (its pk) on the calendar: the matrix post, planned for next year."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from manyhats.content.posts.models import Post, PostTarget
+
+    target = PostTarget.objects.get(post__uuid=_post(workspace, members))
+    Post.objects.filter(pk=target.post_id).update(planned_at=timezone.now() + timedelta(days=400))
+    return target.pk
+
+
+def _goal(workspace: Workspace, members: dict[str, User]) -> int:
+    from manyhats.content.posts.models import PlatformGoal
+
+    return PlatformGoal.objects.create(workspace=workspace, platform="instagram", goal="Matrix").pk
+
+
 # URL parameter -> maker, per web route name or API path parameter name.
 OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]] = {
     ("team_invitation_revoke", "pk"): _invitation,
@@ -204,10 +232,31 @@ OBJECT_MAKERS: dict[tuple[str, str], Callable[[Workspace, dict[str, User]], Any]
     ("api", "asset_id"): _video_asset,
     ("api", "language"): lambda w, m: "en",
     ("api", "group_id"): _hashtag_group,
+    ("calendar_item", "target"): _calendar_target,
+    ("api", "target_id"): _calendar_target,
+    ("strategy_goal_edit", "pk"): _goal,
+    ("strategy_goal_delete", "pk"): _goal,
+    ("api", "pillar_id"): _strategy_object("pillar"),
+    ("api", "persona_id"): _strategy_object("persona"),
+    ("api", "goal_id"): _goal,
+    ("api", "account_id"): _connected_account,
+    ("api", "slot_id"): _slot,
+    ("publishing_slots_account", "account"): _connected_account,
+    ("analytics_best_times", "account"): _connected_account,
+    ("publishing_queue", "post"): _post,
 }
 
 # Valid bodies, so that what is checked is the gate and not input validation.
 API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/workspaces/{workspace_id}/accounts/{account_id}/slots"): {
+        "weekday": 1,
+        "time": "09:00",
+    },
+    ("PUT", "/api/v1/workspaces/{workspace_id}/accounts/{account_id}/slots"): {
+        "kind": "feed",
+        "slots": [{"weekday": 1, "time": "09:00"}],
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/queue"): {},
     ("POST", "/api/v1/tokens"): {"name": "matrix"},
     ("POST", "/api/v1/workspaces"): {"name": "Matrix Co", "time_zone": "Europe/Stockholm"},
     ("PATCH", "/api/v1/workspaces/{workspace_id}"): {"name": "Renamed"},
@@ -233,6 +282,12 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     # An upload is multipart; a JSON body reaches the gate and is then refused (422).
     ("POST", "/api/v1/workspaces/{workspace_id}/media"): {},
+    ("POST", "/api/v1/workspaces/{workspace_id}/imports"): {},
+    ("POST", "/api/v1/workspaces/{workspace_id}/imports/confirm"): {"import_id": "unknown"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/calendar-feeds"): {},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/calendar/items/{target_id}"): {
+        "date": "2099-06-01"
+    },
     ("PATCH", "/api/v1/workspaces/{workspace_id}/media/{asset_id}"): {
         "title": "Renamed",
         "focal_x": 0.3,
@@ -242,6 +297,36 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PUT", "/api/v1/workspaces/{workspace_id}/media/{asset_id}/subtitles/{language}"): {
         "text": "1\n00:00:00,000 --> 00:00:01,000\nHej\n"
+    },
+    ("POST", "/api/v1/workspaces/{workspace_id}/pillars"): {"name": "Matrix pillar"},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/pillars/{pillar_id}"): {"name": "Renamed"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/personas"): {"name": "Matrix persona"},
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/personas/{persona_id}"): {"name": "Renamed"},
+    ("POST", "/api/v1/workspaces/{workspace_id}/platform-goals"): {
+        "platform": "instagram",
+        "goal": "Grow",
+    },
+    ("PUT", "/api/v1/workspaces/{workspace_id}/platform-goals/{goal_id}"): {
+        "platform": "tiktok",
+        "goal": "Reach",
+    },
+    ("PUT", "/api/v1/workspaces/{workspace_id}/frequency-targets/template"): {
+        "rows": [{"platform": "linkedin", "kind": "feed", "per_week": 3}]
+    },
+    ("PUT", "/api/v1/workspaces/{workspace_id}/frequency-targets/accounts/{account_id}"): {
+        "kind": "feed",
+        "per_week": 3,
+    },
+    # An idea that does not exist: the gate is passed, then the body is refused (422).
+    ("POST", "/api/v1/workspaces/{workspace_id}/strategy/fill"): {
+        "items": [
+            {
+                "idea_id": "00000000-0000-4000-8000-000000000000",
+                "at": "2099-01-01T09:00:00Z",
+                "kind": "feed",
+                "account_ids": [1],
+            }
+        ]
     },
 }
 

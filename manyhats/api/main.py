@@ -12,8 +12,12 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI, Router, Swagger
 
 from manyhats.api import account, errors, tokens, workspaces
+from manyhats.api import calendar as calendar_api
+from manyhats.api import imports as imports_api
 from manyhats.api import media as media_api
 from manyhats.api import posts as posts_api
+from manyhats.api import slots as slots_api
+from manyhats.api import strategy as strategy_api
 from manyhats.api.auth import SessionReadAuth, TokenAuth, UserRateThrottle
 
 ROUTERS: list[tuple[str, Router]] = [
@@ -22,6 +26,10 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/workspaces", workspaces.router),
     ("/workspaces", posts_api.router),
     ("/workspaces", media_api.router),
+    ("/workspaces", slots_api.router),
+    ("/workspaces", calendar_api.router),
+    ("/workspaces", imports_api.router),
+    ("/workspaces", strategy_api.router),
 ]
 
 DESCRIPTION = """

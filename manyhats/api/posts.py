@@ -40,8 +40,6 @@ from manyhats.content.posts.models import (
     Campaign,
     ComposerSettings,
     HashtagGroup,
-    Persona,
-    Pillar,
     Post,
     PostEvent,
     PostTarget,
@@ -113,6 +111,10 @@ class PostIn(Input):
         None, ge=1, le=2**63 - 1, description="Its UTM name becomes utm_campaign of the link."
     )
     is_template: bool = False
+    evergreen_days: int | None = Field(
+        None, ge=1, le=730, description="Once published, plan a copy this many days later."
+    )
+    evergreen_max: int | None = Field(None, ge=1, le=52, description="At most this many copies.")
     status: Literal["idea", "draft"] = Field(
         "draft", description="A new post is an idea or a draft."
     )
@@ -138,6 +140,8 @@ class PostPatch(Input):
     persona_id: int | None = Field(None, ge=1, le=2**63 - 1, description="null removes it.")
     campaign_id: int | None = Field(None, ge=1, le=2**63 - 1, description="null removes it.")
     is_template: bool = omittable()
+    evergreen_days: int | None = Field(None, ge=1, le=730, description="null: not evergreen.")
+    evergreen_max: int | None = Field(None, ge=1, le=52, description="null: no maximum.")
     media: list[uuid.UUID] = omittable(max_length=50)
     targets: list[TargetIn] = omittable(max_length=50)
 
@@ -181,6 +185,12 @@ class PostOut(Schema):
     pillar_id: int | None
     persona_id: int | None
     campaign_id: int | None
+    evergreen_days: int | None = Field(
+        description="Planned again this many days after it went out."
+    )
+    evergreen_max: int | None = Field(description="At most this many copies (null: no maximum).")
+    evergreen_of: uuid.UUID | None = Field(description="The evergreen post this is a copy of.")
+    planned_at: datetime | None = Field(description="Where the plan puts the post.")
     media: list[uuid.UUID] = Field(description="The shared media ids, in order.")
     targets: list[TargetOut]
     revision: int = Field(description="Bumped on every change of content.")
@@ -294,13 +304,20 @@ class PillarOut(Schema):
     id: int
     name: str
     description: str
+    purpose: str = Field(description="What the pillar does for the audience and the brand.")
+    target_share: int | None = Field(description="Percent of posts wanted; null: no target.")
     color: str
 
 
 class PersonaOut(Schema):
     id: int
     name: str
-    description: str
+    description: str = Field(description="Who they are.")
+    needs: str
+    objections: str
+    platforms: list[str] = Field(description="Where they spend time (platform keys).")
+    language: str
+    target_share: int | None = Field(description="Percent of posts wanted; null: no target.")
 
 
 class CampaignOut(Schema):
@@ -309,6 +326,7 @@ class CampaignOut(Schema):
     slug: str = Field(description="Sent as utm_campaign.")
     starts_on: date | None
     ends_on: date | None
+    color: str
 
 
 class HashtagGroupOut(Schema):
@@ -462,6 +480,12 @@ def post_out(post: Post) -> dict[str, Any]:
         "pillar_id": post.pillar_id,
         "persona_id": post.persona_id,
         "campaign_id": post.campaign_id,
+        "evergreen_days": post.evergreen_days,
+        "evergreen_max": post.evergreen_max,
+        "evergreen_of": post.evergreen_of.uuid
+        if post.evergreen_of_id and post.evergreen_of
+        else None,
+        "planned_at": post.planned_at,
         "media": _media_ids(post.media_items.filter(target__isnull=True)),
         "targets": [_target_out(t) for t in post.targets.select_related("account")],
         "revision": post.revision,
@@ -792,36 +816,6 @@ def list_ctas(request: HttpRequest, workspace_id: Id, page: Query[PageParams]) -
     ComposerSettings.of(membership.workspace)  # a new workspace gets its default ones
     ctas = CallToAction.objects.filter(workspace=membership.workspace)
     return paginate(ctas, page, ordering=("position", "id"))
-
-
-@router.get(
-    "/{workspace_id}/pillars",
-    response=Page[PillarOut],
-    summary="List content pillars",
-    description="By name; use an `id` as a post's `pillar_id`.",
-    tags=["content vocabulary"],
-    openapi_extra=permission(Perm.VIEW_CALENDAR),
-)
-def list_pillars(request: HttpRequest, workspace_id: Id, page: Query[PageParams]) -> dict[str, Any]:
-    membership = member(request, workspace_id, Perm.VIEW_CALENDAR)
-    pillars = Pillar.objects.filter(workspace=membership.workspace)
-    return paginate(pillars, page, ordering=("name", "id"))
-
-
-@router.get(
-    "/{workspace_id}/personas",
-    response=Page[PersonaOut],
-    summary="List personas",
-    description="By name; use an `id` as a post's `persona_id`.",
-    tags=["content vocabulary"],
-    openapi_extra=permission(Perm.VIEW_CALENDAR),
-)
-def list_personas(
-    request: HttpRequest, workspace_id: Id, page: Query[PageParams]
-) -> dict[str, Any]:
-    membership = member(request, workspace_id, Perm.VIEW_CALENDAR)
-    personas = Persona.objects.filter(workspace=membership.workspace)
-    return paginate(personas, page, ordering=("name", "id"))
 
 
 @router.get(

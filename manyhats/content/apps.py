@@ -80,6 +80,7 @@ class ContentConfig(AppConfig):
                 "posts": _("posts"),
             }
         )
+        import manyhats.content.planning.strategy_actions  # noqa: F401 - its audit labels
         from manyhats.content.media.models import register_usage_counter
         from manyhats.content.posts.models import PostMedia
 

@@ -164,3 +164,6 @@ def seed_content(workspace: Workspace, owner: Any) -> None:
             fields={"title": title, "pillar": pillars[pillar].pk},
             status="idea",
         )
+    from manyhats.content.planning.demo import seed_strategy
+
+    seed_strategy(workspace, owner)  # pillar shares, personas, goals, frequency, ~50 ideas

@@ -159,6 +159,20 @@ class PostFieldsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For your team only; never published."),
     )
+    evergreen_days = forms.IntegerField(
+        label=_("Evergreen: plan it again after (days)"),
+        required=False,
+        min_value=1,
+        max_value=actions.MAX_EVERGREEN_DAYS,
+        help_text=_("Once published, a copy is planned this many days later. Empty: once only."),
+    )
+    evergreen_max = forms.IntegerField(
+        label=_("At most (times)"),
+        required=False,
+        min_value=1,
+        max_value=actions.MAX_EVERGREEN_TIMES,
+        help_text=_("How many copies in all."),
+    )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -186,6 +200,8 @@ class PostFieldsForm(forms.Form):
             "persona": post.persona_id,
             "campaign": post.campaign_id,
             "notes": post.notes,
+            "evergreen_days": post.evergreen_days,
+            "evergreen_max": post.evergreen_max,
         }
 
     def clean_hashtags(self) -> list[str]:

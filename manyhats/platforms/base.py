@@ -47,6 +47,7 @@ from manyhats.platforms.vocabulary import (
     MediaItem,
     Message,
     Metric,
+    OnlineFollowers,
     PostFormat,
     PublishFingerprint,
     PublishHandle,
@@ -231,6 +232,12 @@ class Connector(ABC):
                          until: date) -> list[InsightSnapshot]:  # fmt: skip
         """One snapshot per day from `since` to `until` inclusive (the account's own metrics)."""
         raise self.unsupported(Capability.ACCOUNT_INSIGHTS, account)
+
+    def online_followers(self, account: ConnectedAccount, since: date,
+                         until: date) -> OnlineFollowers:  # fmt: skip
+        """Followers online by hour for each day from `since` to `until` inclusive (days in
+        the platform's zone), where the platform reports it."""
+        raise self.unsupported(Capability.AUDIENCE_ONLINE, account)
 
     # Webhooks.
 

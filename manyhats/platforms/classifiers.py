@@ -344,7 +344,7 @@ _TIKTOK_QUOTA = R(
 )
 # fmt: off
 TIKTOK_CODES: dict[str, Rule] = {
-    "access_token_invalid": R(Reason.AUTH, _("%(platform)s says the access token is invalid or expired (%(code)s). If refreshing it does not help, reconnect the account."), reconnect=True),
+    "access_token_invalid": R(Reason.AUTH, _("%(platform)s says the access token is invalid or expired (%(code)s). Reconnect the account."), reconnect=True),
     "scope_not_authorized": R(Reason.PERMISSION, _("The creator did not grant a %(platform)s permission manyhats needs (%(code)s). Reconnect the account and allow every requested permission."), reconnect=True),
     "scope_permission_missed": R(Reason.CONFIG, _("manyhats' %(platform)s app is not approved for a permission it needs (%(code)s). An administrator must add it in the TikTok developer portal.")),
     "invalid_params": R(Reason.INVALID),

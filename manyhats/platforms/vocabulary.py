@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,7 @@ class Capability(StrEnum):
     DIRECT_MESSAGES = "direct_messages"
     POST_INSIGHTS = "post_insights"
     ACCOUNT_INSIGHTS = "account_insights"
+    AUDIENCE_ONLINE = "audience_online"  # when the followers are online, by hour
     WEBHOOKS = "webhooks"
     DELETE_POST = "delete_post"
 
@@ -106,6 +107,7 @@ CAPABILITY_LABELS: dict[Capability, Promise] = {
     Capability.DIRECT_MESSAGES: _("Direct messages"),
     Capability.POST_INSIGHTS: _("Post insights"),
     Capability.ACCOUNT_INSIGHTS: _("Account insights"),
+    Capability.AUDIENCE_ONLINE: _("When followers are online"),
     Capability.WEBHOOKS: _("Real-time updates"),
     Capability.DELETE_POST: _("Delete posts"),
 }
@@ -530,6 +532,30 @@ class InsightSnapshot:
 
     def value(self, metric: Metric) -> float | None:
         return self.metrics.get(metric)
+
+
+@dataclass
+class OnlineDay:
+    """Followers online in each hour of one day, as the platform counted them.
+
+    `day` and the hours are in `time_zone` (the platform's zone, e.g. Instagram's
+    America/Los_Angeles); an hour the platform did not report is absent, never 0."""
+
+    day: date
+    hours: dict[int, int]
+    time_zone: str
+
+
+@dataclass
+class OnlineFollowers:
+    """What the platform reported about when an account's followers are online.
+
+    `days` holds only the days it gave figures for; `unavailable` is the platform's own
+    words when it reports nothing for this account (Instagram: fewer than 100 followers)."""
+
+    days: list[OnlineDay]
+    unavailable: str = ""
+    raw: JSON = field(default_factory=dict)
 
 
 # Webhooks.

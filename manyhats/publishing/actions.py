@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from manyhats.content.planning import evergreen
 from manyhats.content.posts import compose
 from manyhats.content.posts.actions import can_schedule
 from manyhats.publishing.models import Publication
@@ -153,6 +154,8 @@ def do_retry(
         error_reason="",
         error_message="",
         note="",
+        limit_wait="",
+        waiting_since=None,
     )
     _audit("publication.retried", membership, publication, before, request)
     return publication
@@ -205,4 +208,5 @@ def do_mark_published(
         % {"name": membership.user.display_name},
     )
     _audit("publication.marked_published", membership, publication, before, request, url=url)
+    evergreen.after_published(publication)  # an evergreen post plans its next copy
     return publication

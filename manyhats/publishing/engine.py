@@ -16,6 +16,7 @@ asked (held). A target's failure never touches its siblings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,10 +30,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from manyhats.content.media import storage
+from manyhats.content.planning import evergreen
 from manyhats.content.posts import compose
 from manyhats.content.posts.actions import can_schedule, require_publishable
 from manyhats.content.posts.models import Post, PostTarget
-from manyhats.platforms.errors import PlatformError
+from manyhats.platforms.errors import PlatformError, Reason
 from manyhats.platforms.registry import get_connector
 from manyhats.platforms.vocabulary import (
     PublishFingerprint,
@@ -41,6 +43,7 @@ from manyhats.platforms.vocabulary import (
     PublishRequest,
     PublishState,
 )
+from manyhats.publishing import insights, limits
 from manyhats.publishing.models import Publication, PublishAttempt, PublishingSettings
 from manyhats.workspaces.access import require
 from manyhats.workspaces.audit import record
@@ -67,6 +70,8 @@ def renew(worker: str, ids: list[int]) -> int:
 
 MAX_ATTEMPTS = 5
 MEDIA_WAIT = timedelta(seconds=30)
+RECONCILE_AFTER = timedelta(seconds=30)
+QUOTA_WAIT = timedelta(hours=1)
 MEDIA_URL_MAX_AGE = 3 * 24 * 3600
 _SIGNER_SALT = "manyhats.publishing.media"
 
@@ -74,15 +79,42 @@ _SIGNER_SALT = "manyhats.publishing.media"
 # Scheduling.
 
 
-@transaction.atomic
 def schedule(
     membership: Membership, post: Post, at: datetime, *, request: Any = None
 ) -> list[Publication]:
     """Put every target of `post` in the queue for `at` (UTC-aware). Re-scheduling moves
     the ones not published yet; published ones stay."""
+    return _schedule(membership, post, lambda target: at, [at], request=request)
+
+
+def schedule_targets(
+    membership: Membership,
+    post: Post,
+    times: Mapping[PostTarget, datetime],
+    *,
+    request: Any = None,
+) -> list[Publication]:
+    """Like schedule(), each target at its own time ("add to queue": every account's next
+    free slot); targets of `post` not in `times` are left as they are."""
+    by_pk = {target.pk: at for target, at in times.items()}
+    return _schedule(
+        membership, post, lambda target: by_pk.get(target.pk), list(by_pk.values()), request=request
+    )
+
+
+@transaction.atomic
+def _schedule(
+    membership: Membership,
+    post: Post,
+    when: Callable[[PostTarget], datetime | None],
+    moments: list[datetime],
+    *,
+    request: Any = None,
+) -> list[Publication]:
     require(membership, Perm.COMPOSE)
-    if timezone.is_naive(at):
+    if not moments or any(timezone.is_naive(at) for at in moments):
         raise ValueError("schedule() needs an aware datetime")
+    at = min(moments)
     post = Post.objects.select_for_update().get(pk=post.pk, workspace=membership.workspace)
     if not can_schedule(post):
         if post.workspace.requires_approval and not post.is_approved:
@@ -96,10 +128,15 @@ def schedule(
         )
     require_publishable(post)
     rows = []
+    times: dict[str, str] = {}
     for target in post.targets.select_related("account"):
+        target_at = when(target)
+        if target_at is None:
+            continue
+        times[target.account.name] = target_at.isoformat()
         row, created = Publication.objects.select_for_update().get_or_create(
             target=target,
-            defaults={"workspace": post.workspace, "scheduled_at": at, "due_at": at},
+            defaults={"workspace": post.workspace, "scheduled_at": target_at, "due_at": target_at},
         )
         if not created and row.state in (
             State.SCHEDULED,
@@ -107,12 +144,15 @@ def schedule(
             State.HELD,
             State.FAILED,
         ):
-            row.state, row.scheduled_at, row.due_at = State.SCHEDULED, at, at
+            row.state, row.scheduled_at, row.due_at = State.SCHEDULED, target_at, target_at
             row.error_code = row.error_reason = row.error_message = row.note = ""
+            row.limit_wait, row.waiting_since = "", None
             row.attempts = 0
             row.updated_at = timezone.now()
             row.save()
         rows.append(row)
+    if applied := [datetime.fromisoformat(v) for v in times.values()]:
+        at = min(applied)  # the first of its times, when the targets go out at different ones
     # The plan follows the queue: the calendar draws the post where it will go out.
     Post.objects.filter(pk=post.pk).update(planned_at=at)
     record(
@@ -120,7 +160,8 @@ def schedule(
         actor=membership.user,
         workspace=post.workspace,
         obj=post,
-        after={"scheduled_at": at.isoformat(), "targets": len(rows)},
+        after={"scheduled_at": at.isoformat(), "targets": len(rows)}
+        | ({"times": times} if len(set(times.values())) > 1 else {}),
         request=request,
     )
     return rows
@@ -132,23 +173,32 @@ def schedule(
 def claim(worker: str, limit: int = 20, now: datetime | None = None) -> list[int]:
     """Lease up to `limit` due publications to `worker`; their ids, oldest due first.
 
-    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so workers never wait on each
-    other. SQLite: the transaction takes the write lock first (BEGIN IMMEDIATE),
-    so the select-then-update is a compare-and-set all the same.
+    Across all workers at most one publish per account is in flight, and at most
+    MANYHATS_PUBLISH_MAX_PER_PLATFORM per platform (leased rows count, limits.in_flight);
+    claims take turns (limits.serialize_claims, milliseconds each) so those counts hold
+    until the new leases are committed. Polls and look-ups are not capped.
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED on the rows. SQLite: the transaction
+    takes the write lock first (BEGIN IMMEDIATE), so the select-then-update is a
+    compare-and-set all the same.
     """
     now = now or timezone.now()
-    due = Publication.objects.filter(
-        state__in=[*Publication.ACTIVE, State.PUBLISHING], due_at__lte=now
-    ).exclude(lease_until__gt=now)
     with transaction.atomic():
-        query = due.order_by("due_at", "id").values_list("id", flat=True)[:limit]
+        limits.serialize_claims()
+        busy = limits.in_flight(now)
+        cap = limits.platform_cap()
+        due = Publication.objects.filter(
+            state__in=[*Publication.ACTIVE, State.PUBLISHING], due_at__lte=now
+        ).exclude(lease_until__gt=now)
+        if busy.accounts:
+            due = due.exclude(state=State.SCHEDULED, target__account_id__in=busy.accounts)
+        if full := [p for p, n in busy.per_platform.items() if n >= cap]:
+            due = due.exclude(state=State.SCHEDULED, target__account__platform__in=full)
         if connection.features.has_select_for_update_skip_locked:
-            query = (
-                due.select_for_update(skip_locked=True)
-                .order_by("due_at", "id")
-                .values_list("id", flat=True)[:limit]
-            )
-        ids = list(query)
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        rows = due.order_by("due_at", "id").values_list(
+            "id", "state", "target__account_id", "target__account__platform"
+        )[: limit * 4]
+        ids = limits.pick(list(rows), busy, cap, limit)
         if ids:
             Publication.objects.filter(pk__in=ids).exclude(lease_until__gt=now).update(
                 lease_owner=worker, lease_until=now + lease()
@@ -276,7 +326,8 @@ def _publish(pub: Publication, worker: str) -> None:
             ),
         )
         return
-    late = timezone.now() - pub.scheduled_at
+    # Counted from where a platform's limit moved it, if one did (waiting is not lateness).
+    late = timezone.now() - limits.late_since(pub)
     limit = PublishingSettings.of(pub.workspace).hold_if_late_minutes
     if pub.attempts == 0 and late > timedelta(minutes=limit):
         # Missed while no worker ran: a post going out hours late may do harm.
@@ -306,14 +357,20 @@ def _publish(pub: Publication, worker: str) -> None:
             error_message=account.last_error_message,
         )
         return
-    connector = get_connector(account.platform, account)
     now = timezone.now()
+    wait = limits.check(pub, now)
+    if wait is not None:
+        # A platform's limit would refuse it: it waits (no attempt counted), never fails.
+        _release(pub, State.SCHEDULED, due=wait.until, **limits.waiting_fields(pub, wait, now))
+        return
+    connector = get_connector(account.platform, account)
     # The point of no return: committed before the request can reach the platform.
     _set(
         pub,
         State.PUBLISHING,
         attempts=pub.attempts + 1,
         first_sent_at=pub.first_sent_at or now,
+        limit_wait="",
         fingerprint={
             "idempotency_key": request.idempotency_key,
             "text": request.text,
@@ -330,9 +387,11 @@ def _publish(pub: Publication, worker: str) -> None:
     except PlatformError as error:
         _finish(attempt, "error", error)
         _after_error(pub, error)
+        limits.after_usage(pub, connector.http.usage)
         return
     _finish(attempt, outcome.state, outcome.error, _summary(outcome))
     _after_outcome(pub, outcome)
+    limits.after_usage(pub, connector.http.usage)  # slow down before Meta throttles
 
 
 def _poll(pub: Publication, worker: str) -> None:
@@ -344,10 +403,21 @@ def _poll(pub: Publication, worker: str) -> None:
             outcome = connector.poll(target.account, PublishHandle.from_json(pub.handle))
     except PlatformError as error:
         _finish(attempt, "error", error)
-        if error.retryable or error.outcome_unknown:
+        if error.retryable:
             wait = error.retry_after or 30
-            _release(pub, State.PROCESSING, due=timezone.now() + timedelta(seconds=wait))
+            # Still in hand: the processing continues; the note says why it waits.
+            _release(
+                pub,
+                State.PROCESSING,
+                due=timezone.now() + timedelta(seconds=wait),
+                note=_wait_note(error),
+                error_code=str(error.code_label or "")[:100],
+                error_reason=str(error.reason)[:40],
+                error_message=str(error.user_message),
+            )
         else:
+            # A lost answer to the call that publishes (Instagram media_publish, a story's
+            # finish) is reconciled like any other: polling again would never learn it.
             _after_error(pub, error)
         return
     _finish(attempt, outcome.state, outcome.error, _summary(outcome))
@@ -431,15 +501,28 @@ def _published(pub: Publication, external_id: str, url: str, at: datetime) -> No
         lag_ms=max(0, lag),
         handle={},
         note="",
+        limit_wait="",
+        waiting_since=None,
+        insights_due_at=at + insights.FIRST_READING,
         error_code="",
         error_reason="",
         error_message="",
     )
+    evergreen.after_published(pub)  # an evergreen post plans its next copy
+
+
+def _wait_note(error: PlatformError) -> str:
+    if error.reason == Reason.NETWORK:
+        return _("The platform could not be reached; trying again.")
+    return _("The platform asked us to wait; trying again.")
 
 
 def _backoff(pub: Publication, error: PlatformError) -> timedelta:
+    quota = error.reason == Reason.QUOTA
     if error.retry_after:
-        return timedelta(seconds=min(error.retry_after, 3600))
+        return timedelta(seconds=min(error.retry_after, 24 * 3600 if quota else 3600))
+    if quota:
+        return QUOTA_WAIT  # a daily publishing limit frees up by the hour, not the minute
     return timedelta(seconds=min(30 * 2 ** max(0, pub.attempts - 1), 1800))
 
 
@@ -450,7 +533,9 @@ def _after_error(pub: Publication, error: PlatformError) -> None:
         "error_message": str(error.user_message),
     }
     if error.outcome_unknown:
-        _release(pub, State.UNCONFIRMED, due=timezone.now(), **details)
+        # Looked up after a pause: a platform that took the request may take a moment to
+        # show the post, and "absent" is what makes us send it again.
+        _release(pub, State.UNCONFIRMED, due=timezone.now() + RECONCILE_AFTER, **details)
     elif error.reconnect:
         pub.target.account.mark_error(error)  # the Channels page shows it; its targets wait
         _release(
@@ -459,12 +544,23 @@ def _after_error(pub: Publication, error: PlatformError) -> None:
             note=_("Reconnect the account under Settings > Channels; the post waits."),
             **details,
         )
+    elif limits.is_limit(error):
+        # A rate limit or quota: the account (or the app) pauses for every worker, and this
+        # one waits with it; however long, it is not a failure (people hear after an hour).
+        now = timezone.now()
+        wait = limits.after_refusal(pub, error, now)
+        _release(
+            pub,
+            State.SCHEDULED,
+            due=wait.until,
+            **(details | limits.waiting_fields(pub, wait, now)),
+        )
     elif error.retryable and pub.attempts < MAX_ATTEMPTS:
         _release(
             pub,
             State.SCHEDULED,
             due=timezone.now() + _backoff(pub, error),
-            note=_("The platform asked us to wait; trying again."),
+            note=_wait_note(error),
             **details,
         )
     else:

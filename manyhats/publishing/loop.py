@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from manyhats.publishing import engine, tokens
+from manyhats.publishing import engine, insights, notify, tokens
 from manyhats.publishing.models import Publication, WorkerHeartbeat
+from manyhats.publishing.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +76,37 @@ def run_once(worker: str, *, limit: int = 20, threads: int = 4) -> int:
 
 
 TOKEN_CHECK_EVERY = 600.0  # seconds between looks for tokens about to expire
+WATCH_EVERY = 60.0  # seconds between looks for long waits, stale unconfirmed posts, readings
+
+
+def watch() -> None:
+    """Once a minute: tell people what only time reveals, and queue due insight readings."""
+    notify.watch()
+    insights.enqueue_due()
 
 
 def run(worker: str, stop: threading.Event, *, interval: float = 1.0, threads: int = 4) -> None:
     """Until `stop` is set: work through what is due, then look again every `interval`;
-    every ten minutes, refresh the tokens that expire within a day."""
+    every ten minutes, refresh the tokens that expire within a day; every minute, `watch`."""
     log.info("publishing loop %s started", worker)
-    next_token_check = 0.0
+    pipeline = Pipeline(worker, threads)  # claims as threads free up (no batch waits)
+    try:
+        _run(worker, stop, pipeline, interval)
+    finally:
+        pipeline.close()
+    log.info("publishing loop %s stopped", worker)
+
+
+def _run(worker: str, stop: threading.Event, pipeline: Pipeline, interval: float) -> None:
+    next_token_check = next_watch = 0.0
     while not stop.is_set():
         close_old_connections()
+        if time.monotonic() >= next_watch:
+            next_watch = time.monotonic() + WATCH_EVERY
+            try:
+                watch()
+            except Exception:
+                log.exception("publishing loop %s: watching failed", worker)
         if time.monotonic() >= next_token_check:
             next_token_check = time.monotonic() + TOKEN_CHECK_EVERY
             try:
@@ -91,10 +114,9 @@ def run(worker: str, stop: threading.Event, *, interval: float = 1.0, threads: i
             except Exception:
                 log.exception("publishing loop %s: refreshing tokens failed", worker)
         try:
-            claimed = run_once(worker, threads=threads)
+            claimed = pipeline.feed(interval)
         except Exception:
             log.exception("publishing loop %s: claiming failed", worker)
-            claimed = 0
+            claimed = False
         if not claimed:
             stop.wait(interval)
-    log.info("publishing loop %s stopped", worker)

@@ -10,6 +10,7 @@ reconciled, never blindly sent again.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.db import models
@@ -57,6 +58,15 @@ class Publication(models.Model):
     error_message = models.TextField(blank=True)
     # Why it waits or is held, said to a person ("waiting for the video version").
     note = models.TextField(blank=True)
+    # Waiting for a platform's limit (publishing/limits.py), never a failure: which limit
+    # ("instagram_posts", "pause"), and since when (people are told after an hour).
+    limit_wait = models.CharField(max_length=40, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    # Insight readings of a published target (publishing/insights.py): when the next one
+    # is due (None: no more), and why the last one failed, shown to people.
+    insights_due_at = models.DateTimeField(null=True, blank=True)
+    insights_failures = models.PositiveSmallIntegerField(default=0)
+    insights_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -66,10 +76,34 @@ class Publication(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["workspace", "state", "scheduled_at"]),
+            # What claim() reads, oldest due first, without touching the published history.
+            models.Index(
+                fields=["due_at", "id"],
+                name="publishing_pub_due_active_idx",
+                condition=models.Q(
+                    state__in=["scheduled", "processing", "unconfirmed", "publishing"]
+                ),
+            ),
+            # What is in flight (claim's per-account and per-platform caps), and due readings.
+            models.Index(fields=["lease_until"], name="publishing_pub_lease_idx"),
+            models.Index(fields=["insights_due_at"], name="publishing_pub_insights_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.target_id}:{self.state}"
+
+    STORY_LIFE: ClassVar = timedelta(hours=24)
+
+    @property
+    def is_story(self) -> bool:
+        """A Facebook or Instagram story: it disappears 24 hours after it went out."""
+        return str(self.target.format) == "story"
+
+    @property
+    def story_expires_at(self) -> datetime | None:
+        if not self.is_story or self.published_at is None:
+            return None
+        return self.published_at + self.STORY_LIFE
 
 
 class PublishAttempt(models.Model):
@@ -144,6 +178,8 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         FAILED = "failed", _("failed")
         HELD = "held", _("waits for you")
+        UNCONFIRMED = "unconfirmed", _("not confirmed")
+        WAITING = "waiting", _("waits for a platform limit")
 
     user = models.ForeignKey(
         "accounts.User", models.CASCADE, related_name="publishing_notifications"
@@ -166,6 +202,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LimitPause(models.Model):
+    """A platform said "wait" (HTTP 429, a publishing quota, usage headers near 100 %):
+    nothing is sent to `scope` until `until`, by any worker. `scope` is "account:<pk>" or
+    "app:<platform>" (limits on manyhats' app, which every account of the platform shares).
+    The database store of publishing/limits.py; the Redis store keeps the same in Redis."""
+
+    scope = models.CharField(max_length=60, unique=True)
+    platform = models.CharField(max_length=20)
+    until = models.DateTimeField()
+    # "rate_limit", "quota" (platforms.errors.Reason) or "usage" (usage headers over threshold).
+    reason = models.CharField(max_length=20)
+    code = models.CharField(max_length=100, blank=True)
+    # The platform's own words (technical, for the health page and the logs).
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("limit pause")
+        indexes: ClassVar = [models.Index(fields=["until"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope} until {self.until:%Y-%m-%d %H:%M}"
 
 
 class TimeSlot(models.Model):

@@ -33,7 +33,7 @@ from manyhats.content.posts.actions import can_schedule
 from manyhats.content.posts.models import Post, PostTarget
 from manyhats.content.rules.limits import PLATFORM_NAMES
 from manyhats.content.views.media import serve_file
-from manyhats.publishing import actions, engine
+from manyhats.publishing import actions, engine, limits, slot_views
 from manyhats.publishing.actions import CANCELLABLE, CONFIRMABLE, RETRYABLE
 from manyhats.publishing.engine import read_media_token
 from manyhats.publishing.models import Notification, Publication, WorkerHeartbeat
@@ -201,17 +201,27 @@ class Row:
         return str(self.publication.state) if self.publication else ""
 
     @property
+    def waiting(self) -> bool:
+        """Held back by a platform's limit (the note says which, and until when)."""
+        p = self.publication
+        return bool(p and p.state == State.SCHEDULED and p.limit_wait and not self.overdue)
+
+    @property
     def state_label(self) -> str:
         if self.publication is None:
             return str(_("not scheduled"))
         if self.overdue:
             return str(_("overdue"))
+        if self.waiting:
+            return str(_("waiting for a limit"))
         return str(self.publication.get_state_display())
 
     @property
     def badge(self) -> str:
         if self.overdue:
             return "danger"
+        if self.waiting:
+            return "warning"
         return STATE_BADGES.get(State(self.state), "") if self.publication else ""
 
     @property
@@ -225,6 +235,21 @@ class Row:
     def published_text(self) -> str:
         at = self.publication.published_at if self.publication else None
         return _wall(at.astimezone(self.zone)) if at else ""
+
+    @property
+    def goes_text(self) -> str:
+        """When a waiting publication may go, in the workspace's zone."""
+        return _wall(self.publication.due_at.astimezone(self.zone)) if self.publication else ""
+
+    @property
+    def story_expires_text(self) -> str:
+        at = self.publication.story_expires_at if self.publication else None
+        return _wall(at.astimezone(self.zone)) if at else ""
+
+    @property
+    def story_live(self) -> bool:
+        at = self.publication.story_expires_at if self.publication else None
+        return at is not None and at > timezone.now()
 
     @property
     def lag(self) -> str:
@@ -249,7 +274,15 @@ class Row:
 
 
 def _is_overdue(publication: Publication, now: datetime) -> bool:
-    return publication.state == State.SCHEDULED and publication.scheduled_at < now - OVERDUE_AFTER
+    # Waiting for a platform's limit is not late; late after the limit's time is.
+    return publication.state == State.SCHEDULED and (
+        limits.late_since(publication) < now - OVERDUE_AFTER
+    )
+
+
+def _overdue_q(now: datetime) -> Q:
+    late = now - OVERDUE_AFTER
+    return Q(state=State.SCHEDULED, scheduled_at__lt=late) & (Q(limit_wait="") | Q(due_at__lt=late))
 
 
 def _rows(publications: Any, zone: ZoneInfo, now: datetime) -> list[Row]:
@@ -309,6 +342,8 @@ def schedule_panel(request: WorkspaceRequest, post: Post | None) -> dict[str, An
         "today": now.astimezone(zone).date().isoformat(),
         "zone": zone.key,
         "action": reverse("publishing_schedule", args=[request.workspace.slug, post.uuid]),
+        "queue_action": reverse("publishing_queue", args=[request.workspace.slug, post.uuid]),
+        "queue": slot_views.queue_preview(post) if open_rows else [],
         "next": reverse("compose_post", args=[request.workspace.slug, post.uuid]),
         "can_act": request.membership.can(Perm.COMPOSE),
     }
@@ -361,12 +396,15 @@ def health(request: WorkspaceRequest) -> HttpResponse:
     mine = Publication.objects.filter(workspace=request.workspace).select_related(
         "target__post", "target__account"
     )
-    overdue = Q(state=State.SCHEDULED, scheduled_at__lt=now - OVERDUE_AFTER)
+    overdue = _overdue_q(now)
     attention_q = Q(state__in=[State.FAILED, State.UNCONFIRMED, State.HELD]) | overdue
     attention = mine.filter(attention_q).order_by("scheduled_at", "id")
+    waiting_q = Q(state=State.SCHEDULED) & ~Q(limit_wait="") & ~overdue
+    waiting = mine.filter(waiting_q).order_by("due_at", "id")
     upcoming = (
         mine.filter(state__in=[State.SCHEDULED, State.PUBLISHING, State.PROCESSING])
         .exclude(overdue)
+        .exclude(waiting_q)
         .order_by("scheduled_at", "id")
     )
     published = mine.filter(state=State.PUBLISHED).order_by(F("published_at").desc(nulls_last=True))
@@ -377,6 +415,9 @@ def health(request: WorkspaceRequest) -> HttpResponse:
             "active_room": "compose",
             "attention": _rows(attention[:ATTENTION_MAX], zone, now),
             "attention_count": attention.count(),
+            "waiting": _rows(waiting[:LIST_SIZE], zone, now),
+            "waiting_count": waiting.count(),
+            "pauses": pauses_for(request.workspace, now),
             "upcoming": _rows(upcoming[:LIST_SIZE], zone, now),
             "published": _rows(published[:LIST_SIZE], zone, now),
             "worker": worker_status(now),
@@ -384,6 +425,41 @@ def health(request: WorkspaceRequest) -> HttpResponse:
             "next": reverse("publishing_health", args=[request.workspace.slug]),
         },
     )
+
+
+def pauses_for(workspace: Any, now: datetime) -> list[dict[str, Any]]:
+    """The platforms' pauses in force on this workspace's accounts, or on manyhats' app for
+    a platform it publishes to: who, until when (in its zone), and the platform's words."""
+    from manyhats.platforms.models import ConnectedAccount
+
+    accounts = {
+        limits.account_scope(pk): name
+        for pk, name in ConnectedAccount.objects.filter(workspace=workspace).values_list(
+            "pk", "name"
+        )
+    }
+    platforms = set(
+        ConnectedAccount.objects.filter(workspace=workspace).values_list("platform", flat=True)
+    )
+    shown = []
+    for pause in limits.store().all_active(now):
+        if pause.scope in accounts:
+            who = accounts[pause.scope]
+        elif pause.app_wide and pause.platform in platforms:
+            who = _("every account (manyhats' app)")
+        else:
+            continue
+        shown.append(
+            {
+                "platform": PLATFORM_NAMES.get(pause.platform, pause.platform),
+                "who": who,
+                "until": _wall(pause.until.astimezone(workspace.zone)),
+                "until_iso": pause.until.isoformat(),
+                "code": pause.code,
+                "message": pause.message,
+            }
+        )
+    return shown
 
 
 # --------------------------------------------------------------------------- row actions

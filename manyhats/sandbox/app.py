@@ -277,6 +277,25 @@ async def admin_avatar(request: Request) -> Response:
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
+async def admin_accounts(request: Request) -> Response:
+    """Add many accounts with their tokens at once (see bulk.py)."""
+    from .bulk import add_accounts
+
+    body = await _json(request)
+    if not isinstance(body, dict):
+        return _bad("send platform, count and optionally prefix")
+    count = body.get("count")
+    if isinstance(count, bool) or not isinstance(count, int):
+        return _bad("count must be a whole number")
+    try:
+        made = add_accounts(
+            _state(request), str(body.get("platform", "")), count, str(body.get("prefix", "Bench"))
+        )
+    except ValueError as exc:
+        return _bad(str(exc))
+    return JSONResponse({"accounts": made}, status_code=201)
+
+
 async def admin_health(request: Request) -> Response:
     return JSONResponse({"ok": True, "clock": _state(request).clock.to_json()})
 
@@ -338,6 +357,7 @@ def build_app(state: SandboxState) -> SandboxApp:
         Route("/_sandbox/reset", admin_reset, methods=["POST"]),
         Route("/_sandbox/tick", admin_tick, methods=["POST"]),
         Route("/_sandbox/health", admin_health, methods=["GET"]),
+        Route("/_sandbox/accounts", admin_accounts, methods=["POST"]),
         Route("/_sandbox/avatars/{key}.svg", admin_avatar, methods=["GET"]),
     ]
     by_role: dict[str, dict[str, Sequence[BaseRoute]]] = {}

@@ -143,6 +143,18 @@ def final_totals(
     return totals
 
 
+def followers_online(
+    profile: dict[str, Any], followers: float, start: datetime, key: str
+) -> int:
+    """Followers online in the hour from `start` (aware): a fifth of them at the busiest
+    hours, following the profile's hour-of-day and weekday curves in its time zone (the
+    ones engagement follows), with a little noise seeded by `key`."""
+    local = start.astimezone(ZoneInfo(profile["timezone"]))
+    curve = profile["hour_of_day"][local.hour] * profile["weekday"][local.weekday()]
+    noise = random.Random(f"online:{key}:{start.isoformat()}").uniform(0.92, 1.08)
+    return max(0, round(followers * 0.22 * curve / 1.35 * noise))
+
+
 def _tau_hours(post: dict[str, Any], profile: dict[str, Any]) -> float:
     hours = profile["saturation_hours"]
     return float(hours["story"] if post.get("format") == "story" else hours[post["platform"]])

@@ -50,6 +50,23 @@ def test_config(**overrides: Any) -> SandboxConfig:
 test_config.__test__ = False  # type: ignore[attr-defined]  # not a test, despite the name
 
 
+def to_audience_daytime(state: SandboxState, hour: int = 11) -> None:
+    """Move the sandbox clock forward to the next `hour`:00 on a weekday in the simulated
+    audience's time zone. The audience engages little at night and at weekends, so a test
+    that needs comments must not depend on the hour it happens to run at."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from .audience import load_profile
+
+    zone = ZoneInfo(load_profile()["timezone"])
+    now = datetime.fromtimestamp(state.clock.now(), zone)
+    target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    while target <= now or target.weekday() >= 5:
+        target = (target + timedelta(days=1)).replace(hour=hour)
+    state.clock.advance(target.timestamp() - now.timestamp())
+
+
 def run_sandbox_in_thread(
     port: int = 0,
     *,

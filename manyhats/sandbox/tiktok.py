@@ -109,6 +109,9 @@ def endpoint(name: str, handler: Handler) -> Callable[[Request], Awaitable[Respo
         state = kit.state_of(request)
         _ensure_ticker(state)
         tiktok_posting.settle(state)
+        # Received in full before any injected slowness: a client that stops waiting
+        # does not take back what it sent.
+        await request.body()
         await state.faults.apply(PLATFORM, name, request)
         response = await handler(request, state)
         state.faults.after(PLATFORM, name, request)

@@ -45,7 +45,7 @@ ROOMS: list[Room] = [
     Room(
         "calendar",
         _("Calendar"),
-        "room",
+        "room_calendar",
         Perm.VIEW_CALENDAR,
         "calendar",
         _(
@@ -81,7 +81,7 @@ ROOMS: list[Room] = [
     Room(
         "analytics",
         _("Analytics"),
-        "room",
+        "analytics_home",  # best times for now; the rest of the room comes with its issue
         Perm.VIEW_ANALYTICS,
         "chart",
         _(

@@ -58,7 +58,13 @@ POST_FIELDS = (
     "persona",
     "campaign",
     "is_template",
+    "evergreen_days",
+    "evergreen_max",
 )
+# Settings that change when the post comes back, not what it says: no new approval needed.
+_PLAN_FIELDS = ("evergreen_days", "evergreen_max")
+MAX_EVERGREEN_DAYS = 730
+MAX_EVERGREEN_TIMES = 52
 _RELATED: dict[str, type[CallToAction | Pillar | Persona | Campaign]] = {
     "cta": CallToAction,
     "pillar": Pillar,
@@ -121,6 +127,28 @@ def clean_hashtags(tags: Sequence[str] | str) -> list[str]:
     return cleaned
 
 
+def _evergreen_number(name: str, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    top = MAX_EVERGREEN_DAYS if name == "evergreen_days" else MAX_EVERGREEN_TIMES
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= top:
+        raise ValidationError(
+            {name: _("Choose a number from 1 to %(max)s.") % {"max": top}}, code="invalid"
+        )
+    return number
+
+
+def _check_evergreen(post: Post) -> None:
+    if post.evergreen_max is not None and post.evergreen_days is None:
+        raise ValidationError(
+            {"evergreen_days": _("Say after how many days it comes back.")}, code="evergreen"
+        )
+
+
 def _resolve_fields(post: Post, fields: dict[str, Any]) -> None:
     unknown = set(fields) - set(POST_FIELDS)
     if unknown:
@@ -138,6 +166,8 @@ def _resolve_fields(post: Post, fields: dict[str, Any]) -> None:
                     )
             elif value.workspace_id != post.workspace_id:
                 raise ValidationError({name: _("Choose one of this workspace's options.")})
+        elif name in _PLAN_FIELDS:
+            value = _evergreen_number(name, value)
         elif name == "hashtags":
             value = clean_hashtags(value)
         elif isinstance(value, str):
@@ -162,6 +192,8 @@ def _content_state(post: Post) -> Any:
     shared = list(post.media_items.filter(target__isnull=True).values_list("asset_id", flat=True))
     snap = post.snapshot()
     snap.pop("status")
+    for name in _PLAN_FIELDS:
+        snap.pop(name, None)
     return (sorted(snap.items(), key=lambda kv: kv[0]).__repr__(), targets, shared)
 
 
@@ -292,6 +324,7 @@ def do_create_post(
         raise ValidationError(_("A new post is an idea or a draft."), code="status")
     post = Post(workspace=membership.workspace, created_by=membership.user, status=status)
     _resolve_fields(post, fields or {})
+    _check_evergreen(post)
     post.full_clean(exclude=["cta", "pillar", "persona", "campaign", "hashtags"])
     post.save()
     _set_media(post, None, list(media))
@@ -325,6 +358,7 @@ def do_update_post(
     before_state = _content_state(post)
     before = post.snapshot()
     _resolve_fields(post, fields or {})
+    _check_evergreen(post)
     post.full_clean(exclude=["cta", "pillar", "persona", "campaign", "hashtags"])
     post.save()
     if media is not None:
@@ -332,6 +366,18 @@ def do_update_post(
     if targets is not None:
         _set_targets(post, targets)
     if _content_state(post) == before_state:
+        after = post.snapshot()
+        changed = [k for k in after if before.get(k) != after[k]]
+        if changed:  # only plan settings (evergreen): no new revision, no new approval
+            record(
+                "post.updated",
+                actor=membership.user,
+                workspace=post.workspace,
+                obj=post,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+                request=request,
+            )
         return post
     post.revision += 1
     post.updated_at = timezone.now()
@@ -475,29 +521,20 @@ def do_comment(membership: Membership, post: Post, *, comment: str) -> PostEvent
     return _event(post, Kind.COMMENTED, membership.user, text)
 
 
-@transaction.atomic
-def do_duplicate(
-    membership: Membership,
-    post: Post,
-    *,
-    as_template: bool = False,
-    request: HttpRequest | None = None,
-) -> Post:
-    """A new draft (or template) with the same content, targets and media."""
-    _check(membership, Perm.COMPOSE)
-    source = Post.objects.get(pk=post.pk, workspace=membership.workspace)
+def copy_post(source: Post, **changes: Any) -> Post:
+    """A new draft with `source`'s fields but `changes`, saved with its shared media and its
+    targets (each with its own media): a new UUID, revision 1, not approved. The caller
+    writes the history and audit rows."""
     copy = Post.objects.get(pk=source.pk)
     copy.pk = None
     copy.id = None
     copy.uuid = Post._meta.get_field("uuid").get_default()
     copy.status = Status.DRAFT
-    copy.is_template = as_template
-    copy.created_by = membership.user
     copy.created_at = copy.updated_at = timezone.now()
     copy.revision = 1
     copy.approved_revision = copy.approved_by = copy.approved_at = None
-    if source.title and not as_template and not source.is_template:
-        copy.title = _("Copy of %(title)s") % {"title": source.title}
+    for name, value in changes.items():
+        setattr(copy, name, value)
     copy.save()
     for item in source.media_items.filter(target__isnull=True):
         PostMedia.objects.create(post=copy, asset_id=item.asset_id, position=item.position)
@@ -511,6 +548,31 @@ def do_duplicate(
             PostMedia.objects.create(
                 post=copy, target=target, asset_id=item.asset_id, position=item.position
             )
+    return copy
+
+
+@transaction.atomic
+def do_duplicate(
+    membership: Membership,
+    post: Post,
+    *,
+    as_template: bool = False,
+    request: HttpRequest | None = None,
+) -> Post:
+    """A new draft (or template) with the same content, targets and media."""
+    _check(membership, Perm.COMPOSE)
+    source = Post.objects.get(pk=post.pk, workspace=membership.workspace)
+    changes: dict[str, Any] = {
+        "is_template": as_template,
+        "created_by": membership.user,
+        # A copy is a new post: not on the calendar yet, not an evergreen re-run, not imported.
+        "planned_at": None,
+        "evergreen_of": None,
+        "imported_from": "",
+    }
+    if source.title and not as_template and not source.is_template:
+        changes["title"] = _("Copy of %(title)s") % {"title": source.title}
+    copy = copy_post(source, **changes)
     _event(copy, Kind.DUPLICATED, membership.user, str(source.display_title()))
     record(
         "post.created",

@@ -280,6 +280,8 @@ class Post(models.Model):
             "pillar": self.pillar.name if self.pillar else "",
             "persona": self.persona.name if self.persona else "",
             "campaign": self.campaign.name if self.campaign else "",
+            "evergreen_days": self.evergreen_days,
+            "evergreen_max": self.evergreen_max,
         }
 
 
@@ -415,6 +417,18 @@ class PlatformGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}: {self.goal[:40]}"
+
+    @property
+    def platform_name(self) -> str:
+        from manyhats.platforms.registry import display_name
+
+        return display_name(self.platform)
+
+    @property
+    def metric_label(self) -> str:
+        from manyhats.platforms.vocabulary import Metric
+
+        return str(dict(Metric.choices).get(self.metric, self.metric))
 
 
 class FrequencyTarget(models.Model):

@@ -315,15 +315,87 @@ def do_update_composer_settings(
 
 def strategy_snapshot(obj: StrategyObject) -> dict[str, Any]:
     if isinstance(obj, Pillar):
-        return {"name": obj.name, "description": obj.description, "color": obj.color}
+        return {
+            "name": obj.name,
+            "description": obj.description,
+            "purpose": obj.purpose,
+            "target_share": obj.target_share,
+            "color": obj.color,
+        }
     if isinstance(obj, Persona):
-        return {"name": obj.name, "description": obj.description}
+        return {
+            "name": obj.name,
+            "description": obj.description,
+            "needs": obj.needs,
+            "objections": obj.objections,
+            "platforms": list(obj.platforms),
+            "language": obj.language,
+            "target_share": obj.target_share,
+        }
     return {
         "name": obj.name,
         "slug": obj.slug,
         "starts_on": obj.starts_on.isoformat() if obj.starts_on else None,
         "ends_on": obj.ends_on.isoformat() if obj.ends_on else None,
+        "color": obj.color,
     }
+
+
+class _Keep:
+    """A field left out of a save: it keeps its value (a new object gets the default)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+def _text(value: str, field: str, limit: int = 2000) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise ValidationError(
+            {field: _("Keep it under %(max)s characters.") % {"max": f"{limit:,}"}},
+            code="max_length",
+        )
+    return text
+
+
+def _share(value: int | None, field: str = "target_share") -> int | None:
+    if value is None:
+        return None
+    if not 0 <= int(value) <= 100:
+        raise ValidationError({field: _("Choose a share from 0 to 100%.")}, code="invalid")
+    return int(value)
+
+
+def _shares_fit(
+    model: type[Pillar] | type[Persona], membership: Membership, exclude: int | None, share: int
+) -> None:
+    """Refuse target shares that together pass 100%."""
+    others = model.objects.filter(workspace=membership.workspace, target_share__isnull=False)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    total = sum(o.target_share or 0 for o in others) + share
+    if total > 100:
+        raise ValidationError(
+            {
+                "target_share": _(
+                    "The target shares would add up to %(total)s%%; keep them at 100%% or less."
+                )
+                % {"total": total}
+            },
+            code="shares",
+        )
+
+
+def _color(value: str) -> str:
+    colour = (value or "").strip().lower()
+    try:
+        COLOR_VALIDATOR(colour)
+    except ValidationError as exc:
+        raise ValidationError({"color": exc.messages}, code="color") from None
+    return colour
 
 
 def _audit_save(
@@ -373,11 +445,15 @@ def do_save_pillar(
     pillar: Pillar | None = None,
     *,
     name: str,
-    description: str = "",
-    color: str = "#4f6df5",
+    description: str = KEEP,
+    color: str = KEEP,
+    purpose: str = KEEP,
+    target_share: int | None = KEEP,
     request: HttpRequest | None = None,
 ) -> Pillar:
-    """Create a content pillar (pillar None) or change one."""
+    """Create a content pillar (pillar None) or change one. Fields left out keep their value.
+    `target_share`: the percent of posts the strategy wants for it (None: no target); the
+    pillars' shares may add up to 100% at most."""
     _check(membership, Perm.MANAGE_WORKSPACE)
     if pillar is not None:
         _same_workspace(membership, pillar)
@@ -385,14 +461,19 @@ def do_save_pillar(
     text = _required(name, "name", 80, _("Name the pillar."))
     taken = _("There is already a pillar “%(name)s”.") % {"name": text}
     _unique_name(Pillar, membership, text, pillar.pk if pillar else None, taken)
-    colour = (color or "").strip().lower()
-    try:
-        COLOR_VALIDATOR(colour)
-    except ValidationError as exc:
-        raise ValidationError({"color": exc.messages}, code="color") from None
     before = strategy_snapshot(pillar) if pillar is not None else None
     pillar = pillar or Pillar(workspace=membership.workspace)
-    pillar.name, pillar.description, pillar.color = text, _description(description), colour
+    pillar.name = text
+    if description is not KEEP:
+        pillar.description = _description(description)
+    if purpose is not KEEP:
+        pillar.purpose = _text(purpose, "purpose")
+    if color is not KEEP:
+        pillar.color = _color(color)
+    if target_share is not KEEP:
+        pillar.target_share = _share(target_share)
+        if pillar.target_share is not None:
+            _shares_fit(Pillar, membership, pillar.pk, pillar.target_share)
     after = strategy_snapshot(pillar)
     if after == before:
         return pillar
@@ -401,16 +482,34 @@ def do_save_pillar(
     return pillar
 
 
+def _platform_keys(platforms: Sequence[str]) -> list[str]:
+    from manyhats.platforms.registry import PLATFORMS
+
+    chosen = set(platforms or [])
+    unknown = sorted(chosen - set(PLATFORMS))
+    if unknown:
+        raise ValidationError(
+            {"platforms": _("Unknown platform: %(key)s.") % {"key": unknown[0]}}, code="invalid"
+        )
+    return [key for key in PLATFORMS if key in chosen]
+
+
 @transaction.atomic
 def do_save_persona(
     membership: Membership,
     persona: Persona | None = None,
     *,
     name: str,
-    description: str = "",
+    description: str = KEEP,
+    needs: str = KEEP,
+    objections: str = KEEP,
+    platforms: Sequence[str] = KEEP,
+    language: str = KEEP,
+    target_share: int | None = KEEP,
     request: HttpRequest | None = None,
 ) -> Persona:
-    """Create a persona (persona None) or change one."""
+    """Create a persona (persona None) or change one. Fields left out keep their value.
+    `platforms`: where they spend time (platform keys); `language`: what they read."""
     _check(membership, Perm.MANAGE_WORKSPACE)
     if persona is not None:
         _same_workspace(membership, persona)
@@ -420,7 +519,21 @@ def do_save_persona(
     _unique_name(Persona, membership, text, persona.pk if persona else None, taken)
     before = strategy_snapshot(persona) if persona is not None else None
     persona = persona or Persona(workspace=membership.workspace)
-    persona.name, persona.description = text, _description(description)
+    persona.name = text
+    if description is not KEEP:
+        persona.description = _description(description)
+    if needs is not KEEP:
+        persona.needs = _text(needs, "needs")
+    if objections is not KEEP:
+        persona.objections = _text(objections, "objections")
+    if platforms is not KEEP:
+        persona.platforms = _platform_keys(platforms)
+    if language is not KEEP:
+        persona.language = _text(language, "language", 10)
+    if target_share is not KEEP:
+        persona.target_share = _share(target_share)
+        if persona.target_share is not None:
+            _shares_fit(Persona, membership, persona.pk, persona.target_share)
     after = strategy_snapshot(persona)
     if after == before:
         return persona
@@ -459,6 +572,7 @@ def do_save_campaign(
     slug: str = "",
     starts_on: date | None = None,
     ends_on: date | None = None,
+    color: str = KEEP,
     request: HttpRequest | None = None,
 ) -> Campaign:
     """Create a campaign (campaign None) or change one. An empty `slug` is made from the name."""
@@ -504,6 +618,8 @@ def do_save_campaign(
     campaign = campaign or Campaign(workspace=membership.workspace)
     campaign.name, campaign.slug = text, utm
     campaign.starts_on, campaign.ends_on = starts_on, ends_on
+    if color is not KEEP:
+        campaign.color = _color(color)
     after = strategy_snapshot(campaign)
     if after == before:
         return campaign

@@ -236,6 +236,18 @@ def test_duplicate_and_template_copy_targets_and_own_media(
     assert image.usage_count() == 3  # the post, its copy and the template
 
 
+def test_a_copy_is_a_new_post_off_the_calendar(member, post):
+    from django.utils import timezone
+
+    Post.objects.filter(pk=post.pk).update(
+        planned_at=timezone.now(), imported_from="hootsuite_csv", evergreen_days=30
+    )
+    post.refresh_from_db()
+    copy = actions.do_duplicate(member("editor"), post)
+    assert copy.planned_at is None and copy.imported_from == "" and copy.evergreen_of is None
+    assert copy.evergreen_days == 30  # the evergreen rule is content, and is kept
+
+
 def test_approved_posts_are_deleted_only_by_approvers(member, post):
     post = actions.do_approve(member("manager"), post)
     with pytest.raises(ValidationError, match="approve"):

@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -342,6 +343,18 @@ def cta_delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
 # Strategy page -------------------------------------------------------------------------------
 
 
+def _share_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label=gettext_lazy("Target share (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy(
+            "The share of posts the strategy wants for it. Leave it empty for no target."
+        ),
+    )
+
+
 class PillarForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
     description = forms.CharField(
@@ -351,6 +364,14 @@ class PillarForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("What the pillar's posts are about and why the audience cares."),
     )
+    purpose = forms.CharField(
+        label=gettext_lazy("Purpose"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("What this pillar does for the audience and the brand."),
+    )
+    target_share = _share_field()
     color = forms.CharField(
         label=gettext_lazy("Colour"),
         initial="#4f6df5",
@@ -360,15 +381,47 @@ class PillarForm(forms.Form):
     )
 
 
+def _platform_choices() -> list[tuple[str, str]]:
+    from manyhats.platforms.registry import platform_choices
+
+    return platform_choices()
+
+
 class PersonaForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
     description = forms.CharField(
-        label=gettext_lazy("Description"),
+        label=gettext_lazy("Who they are"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Who they are and what they want from you."),
+        help_text=gettext_lazy("Age, situation, what they want from you."),
     )
+    needs = forms.CharField(
+        label=gettext_lazy("Needs"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    objections = forms.CharField(
+        label=gettext_lazy("Objections"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("What holds them back from buying or following."),
+    )
+    platforms = forms.MultipleChoiceField(
+        label=gettext_lazy("Where they spend time"),
+        choices=_platform_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    language = forms.CharField(
+        label=gettext_lazy("Language"),
+        required=False,
+        max_length=10,
+        help_text=gettext_lazy("The language they read, e.g. “sv” or “en”."),
+    )
+    target_share = _share_field()
 
 
 class CampaignForm(forms.Form):
@@ -392,6 +445,14 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    color = forms.CharField(
+        label=gettext_lazy("Colour"),
+        initial="#8a5cf6",
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=gettext_lazy("Marks the campaign's posts in the calendar."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -407,6 +468,8 @@ def _save_pillar(
         obj,
         name=data["name"],
         description=data["description"],
+        purpose=data["purpose"],
+        target_share=data["target_share"],
         color=data["color"],
         request=request,
     )
@@ -416,7 +479,16 @@ def _save_persona(
     request: WorkspaceRequest, obj: Any, data: dict[str, Any]
 ) -> actions.StrategyObject:
     return actions.do_save_persona(
-        request.membership, obj, name=data["name"], description=data["description"], request=request
+        request.membership,
+        obj,
+        name=data["name"],
+        description=data["description"],
+        needs=data["needs"],
+        objections=data["objections"],
+        platforms=data["platforms"],
+        language=data["language"],
+        target_share=data["target_share"],
+        request=request,
     )
 
 
@@ -430,6 +502,7 @@ def _save_campaign(
         slug=data["slug"],
         starts_on=data["starts_on"],
         ends_on=data["ends_on"],
+        color=data["color"] or actions.KEEP,
         request=request,
     )
 
@@ -503,6 +576,12 @@ def _strategy_context(
             post_count=Count("posts")
         )
         context[f"{key}_form"] = given.get(key) or kind.form(prefix=key)
+    from manyhats.content.posts.models import PlatformGoal
+    from manyhats.content.views.strategy import GoalForm
+
+    context["goals"] = PlatformGoal.objects.filter(workspace=request.workspace)
+    context["goal_form"] = GoalForm(prefix="goal")
+    context["can_strategy"] = request.membership.can(Perm.VIEW_ANALYTICS)
     return context
 
 
@@ -534,12 +613,8 @@ def strategy_add(request: WorkspaceRequest, kind: str) -> HttpResponse:
     return render(request, "content/settings/strategy.html", context, status=400)
 
 
-def _initial(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, Pillar):
-        return {"name": obj.name, "description": obj.description, "color": obj.color}
-    if isinstance(obj, Persona):
-        return {"name": obj.name, "description": obj.description}
-    return {"name": obj.name, "slug": obj.slug, "starts_on": obj.starts_on, "ends_on": obj.ends_on}
+def _initial(spec: StrategyKind, obj: actions.StrategyObject) -> dict[str, Any]:
+    return model_to_dict(obj, fields=list(spec.form.base_fields))
 
 
 def _strategy_object(
@@ -554,9 +629,9 @@ def _strategy_object(
 def strategy_edit(request: WorkspaceRequest, kind: str, pk: int) -> HttpResponse:
     spec = KINDS[kind]
     obj = _strategy_object(request, spec, pk)
-    form = spec.form(prefix=kind, initial=_initial(obj))
+    form = spec.form(prefix=kind, initial=_initial(spec, obj))
     if request.method == "POST":
-        form = spec.form(request.POST, prefix=kind, initial=_initial(obj))
+        form = spec.form(request.POST, prefix=kind, initial=_initial(spec, obj))
         if form.is_valid():
             try:
                 obj = spec.save(request, obj, form.cleaned_data)
@@ -577,6 +652,7 @@ def strategy_edit(request: WorkspaceRequest, kind: str, pk: int) -> HttpResponse
             "title": str(spec.edit_title) % {"name": str(obj)},
             "cancel": _strategy_url(request, kind),
             "delete_url": reverse(f"strategy_{kind}_delete", args=[request.workspace.slug, obj.pk]),
+            "delete_label": spec.delete_button,
         }
     )
     return render(

@@ -17,8 +17,9 @@ Publishing lives in publish.py; `private_reply` is an extra method.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -58,6 +59,8 @@ from manyhats.platforms.vocabulary import (
     InsightSnapshot,
     Message,
     Metric,
+    OnlineDay,
+    OnlineFollowers,
     PostFormat,
     PublishFingerprint,
     PublishHandle,
@@ -100,7 +103,13 @@ NEEDS_SCOPE: dict[Capability, tuple[str, str]] = {
     Capability.DIRECT_MESSAGES: ("instagram_manage_messages", "instagram_business_manage_messages"),
     Capability.POST_INSIGHTS: ("instagram_manage_insights", "instagram_business_manage_insights"),
     Capability.ACCOUNT_INSIGHTS: ("instagram_manage_insights", "instagram_business_manage_insights"),
+    Capability.AUDIENCE_ONLINE: ("instagram_manage_insights", "instagram_business_manage_insights"),
 }  # fmt: skip
+# Meta's Instagram account insights reference: online_followers counts followers online in
+# each hour of a day in the Pacific time zone (end_time is midnight Pacific: 07:00 or 08:00
+# UTC). America/Los_Angeles, not a fixed -8 h, so summer days are read right too.
+ONLINE_ZONE = "America/Los_Angeles"
+ONLINE_CHUNK = 28  # days per call: Graph allows 30 days between since and until
 
 
 class InstagramConnector(MetaConnector):
@@ -108,7 +117,8 @@ class InstagramConnector(MetaConnector):
     supported = PUBLISH_CAPS | frozenset({
         Capability.COMMENTS_READ, Capability.COMMENTS_REPLY, Capability.COMMENTS_HIDE,
         Capability.COMMENTS_DELETE, Capability.DIRECT_MESSAGES, Capability.POST_INSIGHTS,
-        Capability.ACCOUNT_INSIGHTS, Capability.WEBHOOKS, Capability.DELETE_POST,
+        Capability.ACCOUNT_INSIGHTS, Capability.AUDIENCE_ONLINE, Capability.WEBHOOKS,
+        Capability.DELETE_POST,
     })  # fmt: skip
     default_scopes: ClassVar[tuple[str, ...]] = fb_oauth.INSTAGRAM_SCOPES
     login_scopes: ClassVar[tuple[str, ...]] = oauth.LOGIN_SCOPES
@@ -396,3 +406,60 @@ class InstagramConnector(MetaConnector):
                              params={"fields": "followers_count"})  # fmt: skip
             out[-1].metrics[Metric.FOLLOWERS] = number(info.get("followers_count"))
         return out
+
+    def online_followers(self, account: ConnectedAccount, since: date,
+                         until: date) -> OnlineFollowers:  # fmt: skip
+        """`online_followers` (period lifetime, asked day by day with since/until): each
+        value maps the hour "0".."23" of a Pacific day to the followers online then. A day
+        Meta has no figures for yet answers `{}` and is left out; an account under 100
+        followers gets none at all (`unavailable` then holds Meta's words)."""
+        zone = ZoneInfo(ONLINE_ZONE)
+        role, ig = self.role(account), account.external_id
+        found: dict[date, OnlineDay] = {}
+        raw: list[object] = []
+        start = since
+        while start <= until:
+            end = min(until, start + timedelta(days=ONLINE_CHUNK - 1))
+            begin = datetime.combine(start, time(0), tzinfo=zone)
+            finish = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+            try:
+                body = self.call("GET", f"{ig}/insights", account=account, role=role, params={
+                    "metric": "online_followers", "period": "lifetime",
+                    "since": unix(begin), "until": unix(finish)})  # fmt: skip
+            except PlatformError as exc:
+                if exc.reason == Reason.INVALID or (
+                    exc.code == 10 and "not enough" in exc.message.lower()
+                ):
+                    return OnlineFollowers([], unavailable=exc.message, raw={"error": exc.message})
+                raise
+            raw.append(body)
+            for entry in dicts(body.get("data")):
+                if text(entry, "name") != "online_followers":
+                    continue
+                for point in dicts(entry.get("values")):
+                    day = _online_day(point, zone)
+                    if day is not None and since <= day.day <= until:
+                        found[day.day] = day
+            start = end + timedelta(days=1)
+        return OnlineFollowers([found[d] for d in sorted(found)], raw={"answers": raw})
+
+
+def _online_day(point: dict[str, object], zone: ZoneInfo) -> OnlineDay | None:
+    """One `values` entry as a day of hours; None when it holds no figures. `end_time` is the
+    end of the day counted (midnight Pacific); half a day back lands inside it whichever
+    offset Meta writes the midnight with."""
+    end = to_datetime(point.get("end_time"))
+    value = point.get("value")
+    if end is None or not isinstance(value, dict):
+        return None
+    hours: dict[int, int] = {}
+    for key, count in value.items():
+        hour = opt_int(key)
+        followers = opt_int(count)
+        if hour is None or not 0 <= hour <= 23 or followers is None or followers < 0:
+            continue
+        hours[hour] = followers
+    if not hours:
+        return None
+    day = (end.astimezone(zone) - timedelta(hours=12)).date()
+    return OnlineDay(day=day, hours=hours, time_zone=zone.key)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from conftest import client_for
 from manyhats.content.posts import actions
 from manyhats.content.posts.actions import TargetInput
+from manyhats.platforms.errors import PlatformError, Reason
+from manyhats.platforms.linkedin.connector import LinkedInConnector
 from manyhats.publishing import engine
 from manyhats.publishing.models import Notification, Publication
 from manyhats.web.tasks_worker import run_tasks
@@ -43,20 +45,25 @@ def test_a_held_post_tells_its_author_and_who_can_reconnect(workspace, members, 
     assert Notification.objects.filter(emailed_at=None).count() == 0
 
 
-def test_a_failed_post_tells_the_author_and_the_approvers(workspace, members, li, account):
-    li.state.faults.add(
-        {"platform": "linkedin", "endpoint": "posts_create", "kind": "429", "retry_after": 5}
-    )
+def test_a_failed_post_tells_the_author_and_the_approvers(
+    workspace, members, li, account, monkeypatch
+):
+    def refuse(self, account, request):
+        raise PlatformError("linkedin", "commentary rejected", code=422, http_status=422,
+                            reason=Reason.INVALID, detail="The text is not accepted")  # fmt: skip
+
+    # A refusal to change the post (a rate limit would wait instead: never a failure).
+    monkeypatch.setattr(LinkedInConnector, "publish", refuse)
     editor = Membership.objects.get(workspace=workspace, user=members["editor"])
     post = actions.do_create_post(
         editor, fields={"text": "Rye loaves"}, targets=[TargetInput(account.pk, "text")]
     )
-    [pub] = engine.schedule(editor, post, timezone.now() - timedelta(seconds=1))
-    Publication.objects.filter(pk=pub.pk).update(attempts=engine.MAX_ATTEMPTS - 1)
+    engine.schedule(editor, post, timezone.now() - timedelta(seconds=1))
     for pk in engine.claim("w1"):
         engine.process(pk, "w1")
-    pub.refresh_from_db()
-    assert pub.state == Publication.State.FAILED  # out of attempts
+    pub = Publication.objects.get(target__post=post)
+    assert pub.state == Publication.State.FAILED
+    assert "The text is not accepted" in pub.error_message
     told = set(Notification.objects.values_list("user__email", flat=True))
     assert told == {"editor@acme.test", "manager@acme.test", "owner@acme.test", "admin@acme.test"}
     assert Notification.objects.filter(kind="failed").count() == 4

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 
 from .. import wire
+from ..audience import followers_online, load_profile
 from .base import DAY, Ctx, bad_param, fail, iso, need_scope, on, when
 
 FB_PAGE = {
@@ -39,6 +42,9 @@ IG_ACCOUNT_TOTAL = {
     "saves", "replies", "follows_and_unfollows", "profile_links_taps",
 }  # fmt: skip
 IG_ACCOUNT_SERIES = {"reach", "follower_count"}
+# online_followers: hours of Pacific days (Meta's reference), read for the last 30 days.
+IG_ONLINE = "online_followers"
+PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 def _end_time(ts: float) -> str:
@@ -191,10 +197,13 @@ async def account_insights(ctx: Ctx) -> Response:
     need_scope(ctx, "instagram_manage_insights", "instagram_business_manage_insights")
     names = _metrics(ctx)
     total = ctx.param("metric_type") == "total_value"
+    known = IG_ACCOUNT_TOTAL | IG_ACCOUNT_SERIES | {IG_ONLINE}
     for i, name in enumerate(names):
-        if name not in IG_ACCOUNT_TOTAL | IG_ACCOUNT_SERIES:
+        if name not in known:
             raise fail(100, f"(#100) metric[{i}] must be one of the following values: "
-                       + ", ".join(sorted(IG_ACCOUNT_TOTAL | IG_ACCOUNT_SERIES)))  # fmt: skip
+                       + ", ".join(sorted(known)))  # fmt: skip
+    if IG_ONLINE in names:
+        return _online_followers(ctx, names, total)
     if not total and any(n not in IG_ACCOUNT_SERIES for n in names):
         wrong = ", ".join(n for n in names if n not in IG_ACCOUNT_SERIES)
         raise fail(100, f"(#100) The following metrics ({wrong}) should be specified with "
@@ -227,6 +236,38 @@ async def account_insights(ctx: Ctx) -> Response:
             day += DAY
         data.append(_entry(ctx.account_id, name, "day", values=values))
     return wire.meta_ok({"data": data})
+
+
+def _online_followers(ctx: Ctx, names: list[str], total: bool) -> Response:
+    """online_followers, period lifetime: one value per Pacific day ending in [since, until],
+    hour "0".."23" -> followers online, from the audience profile's daily curves (the same
+    ones engagement follows); `{}` for a day that ended less than a day ago (Meta is still
+    counting) or is more than 30 days old; refused under 100 followers."""
+    if names != [IG_ONLINE] or total or ctx.param("period", "day") != "lifetime":
+        raise fail(100, "(#100) online_followers must be asked alone, with period=lifetime")
+    since, until = _range(ctx, 30)
+    account = ctx.account()
+    followers = float(account.get("followers", 0))
+    if followers < 100:
+        raise fail(100, "(#100) online_followers is not available for accounts with fewer "
+                   "than 100 followers")  # fmt: skip
+    profile = load_profile(ctx.state.config.audience_profile)
+    now = ctx.now()
+    day = datetime.fromtimestamp(since, UTC).astimezone(PACIFIC).date()
+    values = []
+    while True:
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PACIFIC)
+        if end.timestamp() > until:
+            break
+        value: dict[str, int] = {}
+        if end.timestamp() >= since and now - 30 * DAY <= end.timestamp() <= now - DAY:
+            for hour in range(24):
+                start = datetime.combine(day, time(hour), tzinfo=PACIFIC)
+                value[str(hour)] = followers_online(profile, followers, start, ctx.account_id)
+        if end.timestamp() >= since:
+            values.append({"value": value, "end_time": _end_time(end.timestamp())})
+        day += timedelta(days=1)
+    return wire.meta_ok({"data": [_entry(ctx.account_id, IG_ONLINE, "lifetime", values=values)]})
 
 
 HANDLERS = (page_insights, post_insights, media_insights, account_insights)

@@ -13,7 +13,7 @@ from PIL import Image
 from manyhats.sandbox import seed
 from manyhats.sandbox.app import run_tick
 from manyhats.sandbox.audience import AudienceEvent
-from manyhats.sandbox.testing import RunningSandbox
+from manyhats.sandbox.testing import RunningSandbox, to_audience_daytime
 from manyhats.sandbox.tests.test_linkedin_wire import ORG, ORG_Q, api, headers, token
 
 DISTRIBUTION = {
@@ -295,6 +295,7 @@ def test_a_reply_must_name_the_comment_it_answers(li: Li) -> None:
 
 
 def test_the_audience_comments_on_posts_and_sends_no_messages(li: Li) -> None:
+    to_audience_daytime(li.sandbox.state)
     post = li.create("What should we bake next? Comment below!").headers["x-restli-id"]
     li.sandbox.state.clock.advance(4 * 86400)
     events = run_tick(li.sandbox.state)

@@ -18,7 +18,7 @@ from manyhats.platforms.facebook.tests.meta_helpers import IG, PAGE, page_token
 from manyhats.platforms.facebook.tests.meta_helpers import media_server as media_server
 from manyhats.platforms.instagram.connector import InstagramConnector
 from manyhats.platforms.vocabulary import WebhookEventKind
-from manyhats.sandbox.testing import RunningSandbox
+from manyhats.sandbox.testing import RunningSandbox, to_audience_daytime
 
 
 @pytest.fixture
@@ -134,6 +134,7 @@ def test_the_app_subscribes_with_the_hub_handshake(receiver: str, sandbox: Runni
 def test_audience_comments_and_dms_arrive_as_signed_webhooks(receiver: str, api, sandbox) -> None:
     sandbox.state.config.webhook_url = receiver
     try:
+        to_audience_daytime(sandbox.state)
         api.post(f"/{PAGE}/feed", data={"message": "Send us a message or comment below!"})
         sandbox.state.clock.advance(3 * 86400)
         counts = httpx.post(sandbox.url + "/_sandbox/tick").json()

@@ -48,7 +48,12 @@ def test_the_seed_gives_the_first_workspace_a_library_a_strategy_and_ideas():
     assert sorted(assets.values_list("kind", flat=True)) == ["image"] * 4 + ["video"]
     video = assets.get(kind="video")
     assert video.subtitle_tracks.get().language == "sv"
-    assert Post.objects.filter(workspace=workspace, status="idea").count() == 3
+    # The composer's few ideas and the strategy's backlog, enough to fill a month.
+    from manyhats.content import demo as content_demo
+    from manyhats.content.planning import demo as planning_demo
+
+    ideas = Post.objects.filter(workspace=workspace, status="idea")
+    assert ideas.count() == len(content_demo.IDEAS) + len(planning_demo.IDEAS) >= 30
     assert CallToAction.objects.filter(workspace=workspace, label="Läs mer").exists()
 
 

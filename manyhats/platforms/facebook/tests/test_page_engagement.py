@@ -18,7 +18,7 @@ from manyhats.platforms.facebook.tests.meta_helpers import (
     tick,
 )
 from manyhats.platforms.vocabulary import Conversation, Metric, PostFormat
-from manyhats.sandbox.testing import RunningSandbox
+from manyhats.sandbox.testing import RunningSandbox, to_audience_daytime
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ def fb(meta: RunningSandbox) -> FacebookConnector:
 
 
 def published_with_audience(fb, meta, account, text: str = "Cinnamon buns today!") -> str:
+    to_audience_daytime(meta.state)
     post_id = fb.publish(account, request(PostFormat.TEXT, text)).external_id
     advance(meta, 24 * 3600)
     tick(meta)

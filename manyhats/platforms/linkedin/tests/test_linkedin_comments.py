@@ -8,7 +8,7 @@ from manyhats.platforms.linkedin.connector import LinkedInConnector
 from manyhats.platforms.linkedin.tests.conftest import BAKERY
 from manyhats.platforms.models import ConnectedAccount
 from manyhats.sandbox.app import run_tick
-from manyhats.sandbox.testing import RunningSandbox
+from manyhats.sandbox.testing import RunningSandbox, to_audience_daytime
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def add_comments(li: RunningSandbox, post_id: str, count: int, start: float) -> 
 def test_audience_comments_are_listed_with_their_urns(
     connector: LinkedInConnector, account: ConnectedAccount, li: RunningSandbox
 ) -> None:
+    to_audience_daytime(li.state)
     post = publish(connector, account, "Tell us your favourite bun! Comment below")
     li.state.clock.advance(5 * 86400)
     run_tick(li.state)

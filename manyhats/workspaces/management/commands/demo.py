@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -23,6 +24,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from manyhats.analytics import demo as analytics_demo
+from manyhats.content.planning import calendar_demo
 from manyhats.workspaces.demo import DEMO_EMAIL, DEMO_PASSWORD, WORKSPACES, seed_demo
 from manyhats.workspaces.demo_connect import try_connect_demo_accounts
 from manyhats.workspaces.models import Workspace
@@ -99,6 +102,9 @@ class Command(BaseCommand):
             line = try_connect_demo_accounts(url, first.slug, DEMO_EMAIL, DEMO_PASSWORD)
             if line:
                 self.stdout.write(line)
+            self.stdout.write(analytics_demo.try_seed_queue_and_history(first))  # slots, history
+            self.stdout.write(calendar_demo.try_seed_calendar_month(first))  # a planned month
+            self._start_publishing_show(first, env["MANYHATS_SANDBOX_URL"], url)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nmanyhats is running at {url}\n"
@@ -107,6 +113,26 @@ class Command(BaseCommand):
             )
         )
         self._supervise(children)
+
+    def _start_publishing_show(self, workspace: Workspace, sandbox_url: str, url: str) -> None:
+        """Posts to every connected sandbox account shortly, then posts that meet faults."""
+        from manyhats.publishing import demo as show
+
+        try:
+            made = show.schedule_showcase(workspace)
+        except Exception as error:  # the demo still runs; say why the show is missing
+            self.stderr.write(f"The publishing show could not be scheduled: {error}")
+            return
+        if not made:
+            return
+        timer = threading.Timer(show.fault_arm_delay(), show.inject_faults, args=[sandbox_url])
+        timer.daemon = True
+        timer.start()
+        self.stdout.write(
+            f"Publishing show: {len(made)} posts scheduled for the next few minutes on every "
+            f"connected account; the second meets sandbox faults. Watch "
+            f"{url}w/{workspace.slug}/publishing/"
+        )
 
     def _supervise(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
         stopping = False
