@@ -28,7 +28,7 @@ from django.utils import timezone
 from manyhats.analytics.models import AudienceOnline, PostInsight
 from manyhats.platforms.models import ConnectedAccount
 from manyhats.publishing.models import TimeSlot
-from manyhats.sandbox.audience import PROFILE_PATH
+from manyhats.sandbox.audience import PROFILE_PATH, followers_online
 from manyhats.workspaces.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -155,20 +155,23 @@ def _history(
 def _online(
     account: ConnectedAccount, now: datetime, profile: dict[str, Any]
 ) -> list[AudienceOnline]:
-    """30 days of Instagram's followers online by hour (stored in UTC hours)."""
-    rng = random.Random(f"manyhats-demo-online-{account.external_id}")
-    zone = ZoneInfo(profile["timezone"])
+    """30 days of Instagram's followers online by hour, stored as Instagram reports them
+    (hours of Pacific days) from the sandbox's own curve; the worker's daily reading
+    (analytics/audience.py) replaces them with what the sandbox answers."""
+    pacific = ZoneInfo("America/Los_Angeles")
     followers = HABITS["instagram"][2]
+    today = now.astimezone(pacific).date()
     rows = []
     for back in range(1, 31):
-        day = (now - timedelta(days=back)).date()
-        hours = {}
-        for hour in range(24):
-            moment = datetime.combine(day, time(hour), tzinfo=UTC)
-            local = moment.astimezone(zone)
-            share = 0.22 * profile["hour_of_day"][local.hour] / 1.35
-            hours[str(hour)] = round(followers * share * rng.uniform(0.9, 1.1))
-        rows.append(AudienceOnline(account=account, day=day, hours=hours, time_zone="UTC"))
+        day = today - timedelta(days=back)
+        hours = {
+            str(hour): followers_online(
+                profile, followers, datetime.combine(day, time(hour), tzinfo=pacific),
+                account.external_id,
+            )
+            for hour in range(24)
+        }  # fmt: skip
+        rows.append(AudienceOnline(account=account, day=day, hours=hours, time_zone=pacific.key))
     return rows
 
 

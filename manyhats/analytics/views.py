@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from manyhats.analytics import best_times
+from manyhats.analytics import audience, best_times
+from manyhats.analytics.models import AudienceOnlineSync
 from manyhats.content.rules.limits import PLATFORM_NAMES
 from manyhats.platforms.models import ConnectedAccount
 from manyhats.workspaces.access import WorkspaceRequest, workspace_view
@@ -170,6 +171,13 @@ def account_best_times(request: WorkspaceRequest, account: int) -> HttpResponse:
             "computed_at": stored.computed_at,
             "window_start": window_start,
             "online": _online_view(best_times.online_hours(found, zone)),
+            "online_status": audience.status_text(
+                AudienceOnlineSync.objects.filter(account=found).select_related("account").first(),
+                zone.key,
+            ),
+            "online_failed": AudienceOnlineSync.objects.filter(account=found)
+            .exclude(error="")
+            .exists(),
             "zone": zone.key,
             "min_posts": best_times.MIN_POSTS,
             "min_cell": best_times.MIN_CELL_POSTS,

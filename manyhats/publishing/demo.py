@@ -49,11 +49,14 @@ TIKTOK_OPTIONS = {
 FAULTS: list[dict[str, Any]] = [
     # The post is made, the answer never arrives: unconfirmed, looked up, found: published.
     {"platform": "linkedin", "endpoint": "posts_create", "kind": "response_lost", "count": 1},
-    # Too many calls: the post waits for Retry-After, then goes out.
+    # Too many calls (Meta answers with its app-level code 4 and X-App-Usage at 100 %):
+    # every Facebook post of the app waits for the pause, shown with its end, then goes.
     {"platform": "facebook", "endpoint": "feed", "kind": "429", "count": 1, "retry_after": 20},
-    # The platform cannot process the picture: failed, with the platform's message.
+    # The platform cannot fetch the picture: retried with fresh media URLs, with the
+    # platform's message shown meanwhile (five failures in a row would fail it).
     {"platform": "instagram", "endpoint": "media", "kind": "media_failed", "count": 1},
-    # A server error on TikTok: retried with backoff, then published.
+    # A server error on TikTok after the request went out: unconfirmed, looked up on
+    # TikTok, sent again only once TikTok shows no such post.
     {"platform": "tiktok", "endpoint": "content_init", "kind": "5xx", "count": 1},
 ]
 

@@ -83,6 +83,10 @@ def watch() -> None:
     """Once a minute: tell people what only time reveals, and queue due insight readings."""
     notify.watch()
     insights.enqueue_due()
+    # Followers online (daily) and best times (weekly): tasks, queued when due.
+    from manyhats.analytics import tasks as analytics_tasks
+
+    analytics_tasks.enqueue_due()
 
 
 def run(worker: str, stop: threading.Event, *, interval: float = 1.0, threads: int = 4) -> None:

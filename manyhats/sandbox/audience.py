@@ -143,9 +143,7 @@ def final_totals(
     return totals
 
 
-def followers_online(
-    profile: dict[str, Any], followers: float, start: datetime, key: str
-) -> int:
+def followers_online(profile: dict[str, Any], followers: float, start: datetime, key: str) -> int:
     """Followers online in the hour from `start` (aware): a fifth of them at the busiest
     hours, following the profile's hour-of-day and weekday curves in its time zone (the
     ones engagement follows), with a little noise seeded by `key`."""

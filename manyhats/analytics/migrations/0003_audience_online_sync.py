@@ -6,28 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0002_best_times'),
-        ('platforms', '0002_channels_and_inbound_events'),
+        ("analytics", "0002_best_times"),
+        ("platforms", "0002_channels_and_inbound_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AudienceOnlineSync',
+            name="AudienceOnlineSync",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('attempted_at', models.DateTimeField(blank=True, null=True)),
-                ('succeeded_at', models.DateTimeField(blank=True, null=True)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('unavailable', models.TextField(blank=True)),
-                ('days', models.PositiveIntegerField(default=0)),
-                ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='audience_online_sync', to='platforms.connectedaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("attempted_at", models.DateTimeField(blank=True, null=True)),
+                ("succeeded_at", models.DateTimeField(blank=True, null=True)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("unavailable", models.TextField(blank=True)),
+                ("days", models.PositiveIntegerField(default=0)),
+                (
+                    "account",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audience_online_sync",
+                        to="platforms.connectedaccount",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audience online reading',
+                "verbose_name": "audience online reading",
             },
         ),
     ]

@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from manyhats.content.posts.actions import copy_post
-from manyhats.content.posts.models import Post, PostEvent
+from manyhats.content.posts.models import Post, PostEvent, PostTarget
 from manyhats.workspaces.audit import record
 from manyhats.workspaces.models import Membership
 from manyhats.workspaces.roles import Perm
@@ -43,9 +43,18 @@ Status = Post.Status
 def after_published(publication: Any) -> Post | None:
     """Called by the publishing engine when a publication becomes published."""
     try:
-        # Most posts are neither evergreen nor a copy of one: one light read, no lock taken.
-        found = Post.objects.filter(pk=publication.target.post_id)
-        days, of = found.values_list("evergreen_days", "evergreen_of_id").first() or (None, None)
+        # Most posts are neither evergreen nor a copy of one: one light read, no lock taken
+        # (none at all when the engine loaded the post with the publication a moment ago;
+        # plan_next_copy reads the original again under its lock).
+        target = publication.target
+        if PostTarget.post.is_cached(target):
+            days, of = target.post.evergreen_days, target.post.evergreen_of_id
+        else:
+            found = Post.objects.filter(pk=target.post_id)
+            days, of = found.values_list("evergreen_days", "evergreen_of_id").first() or (
+                None,
+                None,
+            )
         if not days and not of:
             return None
         post = Post.objects.select_related("workspace").get(pk=publication.target.post_id)

@@ -122,6 +122,7 @@ class InstagramConnector(MetaConnector):
     })  # fmt: skip
     default_scopes: ClassVar[tuple[str, ...]] = fb_oauth.INSTAGRAM_SCOPES
     login_scopes: ClassVar[tuple[str, ...]] = oauth.LOGIN_SCOPES
+    online_zone: ClassVar[ZoneInfo] = ZoneInfo(ONLINE_ZONE)  # the zone of online_followers
 
     def __init__(self, account: ConnectedAccount | None = None, http: PlatformHttp | None = None,
                  *, login: str | None = None) -> None:  # fmt: skip
@@ -413,7 +414,7 @@ class InstagramConnector(MetaConnector):
         value maps the hour "0".."23" of a Pacific day to the followers online then. A day
         Meta has no figures for yet answers `{}` and is left out; an account under 100
         followers gets none at all (`unavailable` then holds Meta's words)."""
-        zone = ZoneInfo(ONLINE_ZONE)
+        zone = self.online_zone
         role, ig = self.role(account), account.external_id
         found: dict[date, OnlineDay] = {}
         raw: list[object] = []
