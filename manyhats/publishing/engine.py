@@ -305,9 +305,7 @@ def _finish(
         attempt.request_id = (error.request_id or "")[:200]
         summary = summary or error.message
     attempt.summary = summary[:2000]
-    attempt.save(
-        update_fields=["finished_at", "result", "error_code", "request_id", "summary"]
-    )
+    attempt.save(update_fields=["finished_at", "result", "error_code", "request_id", "summary"])
 
 
 def _hold_if_late_minutes(pub: Publication) -> int:
@@ -550,7 +548,17 @@ def _after_error(pub: Publication, error: PlatformError) -> None:
     if error.outcome_unknown:
         # Looked up after a pause: a platform that took the request may take a moment to
         # show the post, and "absent" is what makes us send it again.
-        _release(pub, State.UNCONFIRMED, due=timezone.now() + RECONCILE_AFTER, **details)
+        _release(
+            pub,
+            State.UNCONFIRMED,
+            due=timezone.now() + RECONCILE_AFTER,
+            note=_(
+                "The platform's answer did not come through, so it is not known whether the "
+                "post was made. manyhats looks it up on the platform and sends it again only "
+                "if it is not there."
+            ),
+            **details,
+        )
     elif error.reconnect:
         pub.target.account.mark_error(error)  # the Channels page shows it; its targets wait
         _release(

@@ -72,7 +72,9 @@ def test_an_admin_sets_the_strategy_fills_next_month_and_sees_the_plan(page: Pag
     expect(page.locator(".fill-table")).to_contain_text("Stories")
     screenshot(page, "strategy-fill.png")
     rows.first.locator("input[type=checkbox]").first.uncheck()
-    page.get_by_role("button", name="Accept the ticked posts").click()
+    # Accepting makes some 50 posts with their targets in one transaction: several
+    # seconds on a busy CI machine, so the click waits longer for the answer.
+    page.get_by_role("button", name="Accept the ticked posts").click(timeout=60_000)
     expect(page.locator(".messages")).to_contain_text(f"{count - 1} ideas are now planned drafts.")
     assert Post.objects.filter(workspace=workspace, status="draft").count() == count - 1
     assert Post.objects.filter(workspace=workspace, status="idea").count() == len(IDEAS) - count + 1
