@@ -269,6 +269,8 @@ TASKS = {
 # Publishing: how long a worker's claim on a publication holds without renewal (it
 # renews every third of it); a worker killed mid-publish is noticed after this long.
 MANYHATS_PUBLISH_LEASE_SECONDS = env_int("MANYHATS_PUBLISH_LEASE_SECONDS", 120)
+# How long after an unknown outcome (lost answer, timeout after sending) the post is looked up.
+MANYHATS_PUBLISH_RECONCILE_SECONDS = env_int("MANYHATS_PUBLISH_RECONCILE_SECONDS", 30, minimum=0)
 # Publishing limits, shared by all workers (publishing/limits.py; in Redis when REDIS_URL is
 # set, else in the database): publishes in flight at once per platform (always at most one
 # per account); Meta usage headers at or over this percentage pause the account or the app;

@@ -59,6 +59,12 @@ def lease() -> timedelta:
     return timedelta(seconds=getattr(settings, "MANYHATS_PUBLISH_LEASE_SECONDS", 120))
 
 
+def reconcile_after() -> timedelta:
+    """How long after an unknown outcome the post is looked up: a platform that took the
+    request may take a moment to show the post, and "absent" makes us send it again."""
+    return timedelta(seconds=getattr(settings, "MANYHATS_PUBLISH_RECONCILE_SECONDS", 30))
+
+
 def renew(worker: str, ids: list[int]) -> int:
     """Extend this worker's leases on `ids` (still ours): a long upload must not look dead."""
     return (
@@ -70,7 +76,6 @@ def renew(worker: str, ids: list[int]) -> int:
 
 MAX_ATTEMPTS = 5
 MEDIA_WAIT = timedelta(seconds=30)
-RECONCILE_AFTER = timedelta(seconds=30)
 QUOTA_WAIT = timedelta(hours=1)
 MEDIA_URL_MAX_AGE = 3 * 24 * 3600
 _SIGNER_SALT = "manyhats.publishing.media"
@@ -546,12 +551,10 @@ def _after_error(pub: Publication, error: PlatformError) -> None:
         "error_message": str(error.user_message),
     }
     if error.outcome_unknown:
-        # Looked up after a pause: a platform that took the request may take a moment to
-        # show the post, and "absent" is what makes us send it again.
         _release(
             pub,
             State.UNCONFIRMED,
-            due=timezone.now() + RECONCILE_AFTER,
+            due=timezone.now() + reconcile_after(),
             note=_(
                 "The platform's answer did not come through, so it is not known whether the "
                 "post was made. manyhats looks it up on the platform and sends it again only "

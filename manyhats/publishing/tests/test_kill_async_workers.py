@@ -201,6 +201,7 @@ def test_killed_workers_follow_async_publishes_to_the_end_exactly_once(
         "MANYHATS_SANDBOX_URL": sandbox.url,
         "MANYHATS_MEDIA_PUBLIC_URL": media_host,
         "MANYHATS_PUBLISH_LEASE_SECONDS": "3",
+        "MANYHATS_PUBLISH_RECONCILE_SECONDS": "2",
         "MANYHATS_LOG_LEVEL": "WARNING",
     }
     for name in list(env):
@@ -243,7 +244,7 @@ def test_killed_workers_follow_async_publishes_to_the_end_exactly_once(
     restarted_while_processing = False
     total = 2 * PER_PLATFORM
     seen: Counter[str] = Counter()
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 240
     try:
         while time.monotonic() < deadline:
             if kills < KILLS:

@@ -109,6 +109,7 @@ def test_killed_workers_never_publish_twice_and_never_lose_a_post(
         "MANYHATS_DATA_DIR": str(tmp_path / "data"),
         "MANYHATS_SANDBOX_URL": chaos_sandbox.url,
         "MANYHATS_PUBLISH_LEASE_SECONDS": "3",
+        "MANYHATS_PUBLISH_RECONCILE_SECONDS": "2",
         "MANYHATS_LOG_LEVEL": "WARNING",
     }
     for name in ("MANYHATS_LINKEDIN_CLIENT_ID", "MANYHATS_LINKEDIN_CLIENT_SECRET"):
@@ -141,7 +142,7 @@ def test_killed_workers_never_publish_twice_and_never_lose_a_post(
     rng = random.Random(7)
     workers = [start() for _ in range(WORKERS)]
     kills = 0
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240
     published = total = reconciled = 0
     try:
         while time.monotonic() < deadline:

@@ -78,7 +78,7 @@ def test_a_lost_response_is_reconciled_not_resent(editor, post, li):
     assert len(posts_with(li, "Fresh rye loaves")) == 1  # it did reach LinkedIn
     # It is looked up after a pause (the platform may take a moment to show the post).
     assert step() == []
-    assert first.due_at >= timezone.now() + engine.RECONCILE_AFTER - timedelta(seconds=5)
+    assert first.due_at >= timezone.now() + engine.reconcile_after() - timedelta(seconds=5)
     Publication.objects.filter(pk=first.pk).update(due_at=timezone.now())
     [second] = step()
     assert second.state == State.PUBLISHED
