@@ -263,7 +263,7 @@ def move_calendar_item(
     )
     if target is None:
         raise Http404
-    item = cal.item_for_target(workspace, target.pk)
+    item = cal.item_of(workspace, target)
     if item is None:
         raise ApiError(
             409,

@@ -518,14 +518,18 @@ def post_uuids(items: Iterable[Item]) -> dict[int, Any]:
 
 
 def item_for_target(workspace: Workspace, target_id: int) -> Item | None:
-    """One target as the calendar shows it, wherever its time is (None: not on the calendar)."""
+    """One target as the calendar shows it, read afresh (None: not on the calendar)."""
     target = (
         PostTarget.objects.filter(pk=target_id, post__workspace=workspace, post__is_template=False)
         .select_related("post", "account")
         .first()
     )
-    if target is None:
-        return None
+    return None if target is None else item_of(workspace, target)
+
+
+def item_of(workspace: Workspace, target: PostTarget) -> Item | None:
+    """A target already loaded (with its post and account) as the calendar shows it, wherever
+    its time is (None: not on the calendar). The caller has checked it is the workspace's."""
     publication = Publication.objects.filter(target=target).first()
     queued = publication is not None and publication.state != State.CANCELLED
     at = publication.scheduled_at if queued and publication else target.post.planned_at

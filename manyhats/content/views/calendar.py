@@ -198,7 +198,7 @@ def calendar_move(request: WorkspaceRequest) -> HttpResponse:
     flash: tuple[str, str]
     raw = request.POST.get("target", "")
     target = _target(request, raw) if raw.isdigit() and len(raw) < 19 else None
-    item = cal.item_for_target(request.workspace, target.pk) if target else None
+    item = cal.item_of(request.workspace, target) if target else None
     try:
         if target is None or item is None:
             raise ValidationError(_("That post is no longer on the calendar."), code="not_found")
@@ -233,7 +233,7 @@ def _next(request: WorkspaceRequest, fallback: str) -> str:
 def calendar_item(request: WorkspaceRequest, target: int) -> HttpResponse:
     """One item: what it is, where it is, and a form to move it to a day and time."""
     found = _target(request, target)
-    item = cal.item_for_target(request.workspace, found.pk)
+    item = cal.item_of(request.workspace, found)
     zone = request.workspace.zone
     fallback = calendar_url(
         request.workspace.slug, "month", item.local.date() if item else None, cal.Filters()
