@@ -271,6 +271,9 @@ TASKS = {
 MANYHATS_PUBLISH_LEASE_SECONDS = env_int("MANYHATS_PUBLISH_LEASE_SECONDS", 120)
 # How long after an unknown outcome (lost answer, timeout after sending) the post is looked up.
 MANYHATS_PUBLISH_RECONCILE_SECONDS = env_int("MANYHATS_PUBLISH_RECONCILE_SECONDS", 30, minimum=0)
+# TikTok lists a post only after processing and moderation: a post missing from its list this
+# long after it was sent may still come, so it is not sent again before.
+MANYHATS_TIKTOK_RECONCILE_SECONDS = env_int("MANYHATS_TIKTOK_RECONCILE_SECONDS", 7200, minimum=0)
 # Publishing limits, shared by all workers (publishing/limits.py; in Redis when REDIS_URL is
 # set, else in the database): publishes in flight at once per platform (always at most one
 # per account); Meta usage headers at or over this percentage pause the account or the app;

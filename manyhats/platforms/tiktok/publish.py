@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -52,8 +53,9 @@ def invalid(problem: str | Promise, code: str = "invalid_request") -> PlatformEr
 class TikTokPublishing(TikTokBase):
     # How long to keep polling a completed publish for its public post id.
     post_id_wait: ClassVar[timedelta] = timedelta(hours=2)
-    # A post missing from video/list this soon after the attempt may still be in moderation.
-    reconcile_window: ClassVar[timedelta] = timedelta(hours=2)
+    # A post missing from video/list this soon after the attempt may still be in moderation
+    # (None: MANYHATS_TIKTOK_RECONCILE_SECONDS, two hours by default).
+    reconcile_window: ClassVar[timedelta | None] = None
     reconcile_pages: ClassVar[int] = 10
     upload_chunk: ClassVar[int] = chunks.DEFAULT_CHUNK
 
@@ -299,14 +301,19 @@ class TikTokPublishing(TikTokBase):
             cursor = data.maybe_number("cursor")
             if older or not data.flag("has_more") or cursor is None:
                 break
-        if timezone.now() - fingerprint.not_before < self.reconcile_window:
+        window = self.reconcile_window
+        if window is None:
+            window = timedelta(seconds=getattr(settings, "MANYHATS_TIKTOK_RECONCILE_SECONDS", 7200))
+        left = window - (timezone.now() - fingerprint.not_before)
+        if left > timedelta(0):
             raise PlatformError(
                 "tiktok",
                 "the post is not listed (yet): it may still be processing or in moderation",
                 code="not_listed_yet",
                 reason=Reason.TEMPORARY,
                 retryable=True,
-                retry_after=300,
+                # Look again in five minutes, or as soon as the window has passed.
+                retry_after=max(1, min(300, int(left.total_seconds()) + 1)),
             )
         return None
 
